@@ -146,10 +146,10 @@ type Statement struct {
 
 // Assignment gives a group or a user permission sets in some accounts.
 type Assignment struct {
-	Pos            Pos       `yaml:"-"`
-	Group          string    `yaml:"group" jsonschema_description:"Group name (one of group or user)."`
-	User           string    `yaml:"user" jsonschema_description:"User name (one of group or user)."`
-	Accounts       *Selector `yaml:"accounts" jsonschema_description:"Which accounts: all, a list of names (globs allowed), or a selector."`
+	Pos            Pos        `yaml:"-"`
+	Group          string     `yaml:"group" jsonschema_description:"Group name (one of group or user)."`
+	User           string     `yaml:"user" jsonschema_description:"User name (one of group or user)."`
+	Accounts       *Selector  `yaml:"accounts" jsonschema_description:"Which accounts: all, a list of names (globs allowed), or a selector."`
 	PermissionSets StringList `yaml:"permission_sets"`
 }
 
@@ -277,8 +277,8 @@ type Via struct {
 
 // Profile is a named set of defaults for a kind of user.
 type Profile struct {
-	Pos         Pos                  `yaml:"-"`
-	Description string               `yaml:"description"`
+	Pos         Pos    `yaml:"-"`
+	Description string `yaml:"description"`
 	Settings    `yaml:",inline"`
 	Include     []string             `yaml:"include" jsonschema_description:"Identity name globs this profile shows; default all."`
 	Exclude     []string             `yaml:"exclude" jsonschema_description:"Identity name globs this profile hides."`

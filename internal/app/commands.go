@@ -1,0 +1,21 @@
+package app
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/cmd/completion"
+	"github.com/sesame-cli/sesame/internal/cmd/version"
+	"github.com/sesame-cli/sesame/internal/cmdutil"
+)
+
+// addCommands registers every top-level command. This is the single list:
+// a new command is one package under internal/cmd and one line here.
+//
+// Subcommands must not set PersistentPreRun(E): cobra would run it instead
+// of the root's, which resolves the global options (a test enforces this).
+func addCommands(root *cobra.Command, f *cmdutil.Factory) {
+	root.AddCommand(
+		version.NewCmd(f, nil),
+		completion.NewCmd(f),
+	)
+}
