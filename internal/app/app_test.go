@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,6 +30,13 @@ func TestScript(t *testing.T) {
 			// Under -race every process sleeps 1s at exit waiting for late
 			// race reports; each `exec sesame` would pay it.
 			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			acme, err := filepath.Abs("../../examples/acme")
+			if err != nil {
+				return err
+			}
+			env.Setenv("ACME", acme)
+			// Discovery must not find the developer's own configuration.
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			return nil
 		},
 	})

@@ -4,6 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
+	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
+	"github.com/sesame-cli/sesame/internal/cmd/identities"
+	"github.com/sesame-cli/sesame/internal/cmd/validate"
 	"github.com/sesame-cli/sesame/internal/cmd/version"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
 )
@@ -17,5 +20,8 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(
 		version.NewCmd(f, nil),
 		completion.NewCmd(f),
+		validate.NewCmd(f, nil),
+		configcmd.NewCmd(f),
+		identities.NewCmd(f, nil),
 	)
 }

@@ -11,12 +11,13 @@ import (
 
 // outcome is what the user sees when a run fails.
 type outcome struct {
-	code   int
-	msg    string   // printed as "error: <msg>"; empty prints nothing
-	plain  bool     // print msg as is, without "error: "
-	hints  []string // printed as "hint: <hint>"
-	usage  string   // command path for the "--help" pointer; empty for none
-	silent bool     // the command already reported; print nothing
+	code    int
+	msg     string   // printed as "error: <msg>"; empty prints nothing
+	plain   bool     // print msg as is, without "error: "
+	hints   []string // printed as "hint: <hint>"
+	usage   string   // command path for the "--help" pointer; empty for none
+	silent  bool     // the command already reported; print nothing
+	details string   // printed before the error line, as is
 }
 
 // classify is the one place that maps an error to an exit code, a message
@@ -33,6 +34,7 @@ func classify(err error, interrupted bool, cmdPath string) outcome {
 		noResult *cmdutil.NoResultError
 		flagErr  *cmdutil.FlagError
 		exitErr  *cmdutil.ExitError
+		cfgErr   *cmdutil.ConfigError
 	)
 	o := outcome{code: cmdutil.ExitFailure, msg: err.Error(), hints: cmdutil.Hints(err)}
 	switch {
@@ -45,6 +47,11 @@ func classify(err error, interrupted bool, cmdPath string) outcome {
 	case errors.As(err, &flagErr):
 		o.code, o.usage = cmdutil.ExitUsage, cmdPath
 		o.msg, o.hints = splitSuggestions(o.msg, o.hints)
+	case errors.As(err, &cfgErr):
+		// Every finding on its own line (file:line:col: message), then
+		// the summary as the error.
+		o.details = cfgErr.Diags.Errors().Error()
+		o.hints = append(o.hints, "run 'sesame validate' to see warnings too")
 	case errors.As(err, &exitErr):
 		o.code = exitErr.Code
 	}
@@ -55,6 +62,9 @@ func classify(err error, interrupted bool, cmdPath string) outcome {
 func report(w io.Writer, o outcome) int {
 	if o.silent {
 		return o.code
+	}
+	if o.details != "" {
+		fmt.Fprintln(w, o.details)
 	}
 	if o.msg != "" {
 		if o.plain {

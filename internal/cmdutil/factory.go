@@ -5,7 +5,10 @@
 // Factory per run.
 package cmdutil
 
-import "github.com/sesame-cli/sesame/internal/iostreams"
+import (
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/iostreams"
+)
 
 // Factory carries the dependencies of a command. Commands receive it in
 // NewCmd and read fields lazily inside RunE: Globals is filled in only after
@@ -24,9 +27,13 @@ type Factory struct {
 	// Version is the running sesame version, for user agents and reports.
 	Version string
 
-	// CONFIG LOADING: the org/config loader (internal/config → internal/org)
-	// is added here, built from Globals.ConfigPath and Globals.Profiles, so
-	// commands never read files themselves.
+	// UserConfigDir overrides the per-user configuration directory that
+	// discovery falls back to (tests point it at an empty directory).
+	UserConfigDir string
+
+	// The configuration, read once per run by LoadConfig (see org.go).
+	cfg    *config.Config
+	cfgErr error
 }
 
 // GlobalOptions are the flags every command accepts, after merging each

@@ -71,6 +71,18 @@ type decoder struct {
 }
 
 func (d *decoder) pos(n ast.Node) Pos {
+	// A block mapping's token is the ':' of its first entry; a reader
+	// looks for the mapping where its first key starts.
+	switch t := n.(type) {
+	case *ast.MappingNode:
+		if !t.IsFlowStyle && len(t.Values) > 0 && t.Values[0] != nil && t.Values[0].Key != nil {
+			n = t.Values[0].Key
+		}
+	case *ast.MappingValueNode:
+		if t.Key != nil {
+			n = t.Key
+		}
+	}
 	if n == nil {
 		return Pos{File: d.file}
 	}
@@ -459,10 +471,13 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value) {
 			// which is where a reader looks for "defined here".
 			elem := reflect.New(et.Elem())
 			d.ix.set(elem.Elem(), d.pos(e.keyNode))
+			if et.Elem().Kind() == reflect.Struct {
+				if pf := elem.Elem().FieldByName("Pos"); pf.IsValid() && pf.Type() == reflect.TypeFor[Pos]() {
+					pf.Set(reflect.ValueOf(d.pos(e.keyNode)))
+				}
+			}
 			if !isNull(e.value) {
 				d.decode(e.value, elem.Elem())
-			} else if pf := elem.Elem().FieldByName("Pos"); et.Elem().Kind() == reflect.Struct && pf.IsValid() && pf.Type() == reflect.TypeFor[Pos]() {
-				pf.Set(reflect.ValueOf(d.pos(e.keyNode)))
 			}
 			v.SetMapIndex(reflect.ValueOf(e.key).Convert(v.Type().Key()), elem)
 			continue

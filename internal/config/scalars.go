@@ -124,6 +124,7 @@ func (l *StringList) decodeNode(d *decoder, n ast.Node) {
 	}
 	if s, ok := scalarText(n); ok {
 		*l = StringList{s}
+		Set(d.ix, &(*l)[0], d.pos(n))
 		return
 	}
 	seq, ok := n.(*ast.SequenceNode)
