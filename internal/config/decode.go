@@ -199,29 +199,15 @@ func (d *decoder) mappingEntries(n ast.Node) ([]entry, bool) {
 	default:
 		return nil, false
 	}
-	var out []entry
+	// Explicit keys win over keys brought in by merge keys (<<: *anchor),
+	// and an earlier merge wins over a later one, as YAML specifies.
+	var explicit, merged []entry
 	for _, mv := range values {
 		if mv.Key == nil {
 			continue
 		}
 		if mv.Key.IsMergeKey() {
-			src, ok := d.resolve(mv.Value)
-			if !ok {
-				continue
-			}
-			d.depth++
-			if d.depth > maxDepth {
-				d.depth--
-				d.errorf(mv.Value, "merge keys nest too deeply")
-				continue
-			}
-			merged, ok := d.mappingEntries(src)
-			d.depth--
-			if !ok {
-				d.errorf(mv.Value, "merge key << expects a mapping, got %s", kindOf(src))
-				continue
-			}
-			out = append(out, merged...)
+			merged = append(merged, d.mergeEntries(mv)...)
 			continue
 		}
 		keyNode, ok := d.resolve(mv.Key)
@@ -233,9 +219,58 @@ func (d *decoder) mappingEntries(n ast.Node) ([]entry, bool) {
 			d.errorf(mv.Key, "mapping keys must be plain names, got %s", kindOf(keyNode))
 			continue
 		}
-		out = append(out, entry{key: key, keyNode: mv.Key, value: mv.Value})
+		explicit = append(explicit, entry{key: key, keyNode: mv.Key, value: mv.Value})
+	}
+	if len(merged) == 0 {
+		return explicit, true
+	}
+	have := map[string]bool{}
+	for _, e := range explicit {
+		have[e.key] = true
+	}
+	out := explicit
+	for _, e := range merged {
+		if !have[e.key] {
+			have[e.key] = true
+			out = append(out, e)
+		}
 	}
 	return out, true
+}
+
+// mergeEntries returns the entries a merge key brings in: one mapping or
+// a list of mappings.
+func (d *decoder) mergeEntries(mv *ast.MappingValueNode) []entry {
+	src, ok := d.resolve(mv.Value)
+	if !ok {
+		return nil
+	}
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxDepth {
+		d.errorf(mv.Value, "merge keys nest too deeply")
+		return nil
+	}
+	var sources []ast.Node
+	if seq, isSeq := src.(*ast.SequenceNode); isSeq {
+		for _, v := range seq.Values {
+			if r, ok := d.resolve(v); ok {
+				sources = append(sources, r)
+			}
+		}
+	} else {
+		sources = []ast.Node{src}
+	}
+	var out []entry
+	for _, s := range sources {
+		entries, ok := d.mappingEntries(s)
+		if !ok {
+			d.errorf(mv.Value, "merge key << expects a mapping, got %s", kindOf(s))
+			continue
+		}
+		out = append(out, entries...)
+	}
+	return out
 }
 
 type entry struct {
@@ -403,13 +438,15 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value) {
 	if isNull(n) {
 		return
 	}
+	// Set the position first: a value of the wrong kind still leaves the
+	// (empty) struct behind, and findings about it must point here.
+	if pf := v.FieldByName("Pos"); pf.IsValid() && pf.Type() == reflect.TypeFor[Pos]() && pf.Interface().(Pos).File == "" {
+		pf.Set(reflect.ValueOf(d.pos(n)))
+	}
 	entries, ok := d.mappingEntries(n)
 	if !ok {
 		d.errorf(n, "expected a mapping, got %s", kindOf(n))
 		return
-	}
-	if pf := v.FieldByName("Pos"); pf.IsValid() && pf.Type() == reflect.TypeFor[Pos]() && pf.Interface().(Pos).File == "" {
-		pf.Set(reflect.ValueOf(d.pos(n)))
 	}
 	fields := structFields(v.Type())
 	names := make([]string, len(fields))

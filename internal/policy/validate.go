@@ -56,8 +56,9 @@ func ValidOperator(op string) bool {
 		}
 		base = rest
 	}
-	if base != "Null" {
-		base = strings.TrimSuffix(base, "IfExists")
+	if trimmed, ok := strings.CutSuffix(base, "IfExists"); ok {
+		// Null has no IfExists form: it already tests for absence.
+		return trimmed != "Null" && conditionOp[trimmed]
 	}
 	return conditionOp[base]
 }
