@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sesame-cli/sesame/internal/config"
@@ -44,7 +45,7 @@ func (r *resolver) machineRoles() {
 		if mr.Path == "" {
 			mr.Path = "/"
 		} else if !policyPathRe.MatchString(mr.Path) {
-			r.errorf(posOf(r, &c.Path, c.Pos), "path %q must start and end with / (e.g. /ci/)", c.Path)
+			r.errorf(posOf(r, &c.Path, c.Pos), "path %q %s (e.g. /ci/)", c.Path, pathProblem(c.Path))
 		}
 		mr.MaxSessionDuration = r.sessionDuration(posOf(r, &c.MaxSessionDuration, c.Pos), "max_session_duration", c.MaxSessionDuration)
 		r.accessLevel(c.Pos, &c.AccessLevel)
@@ -162,6 +163,9 @@ func (r *resolver) trust(mr *MachineRole, c *config.MachineRole) Trust {
 		if len(gt.Subjects) == 0 && len(g.Branches)+len(g.Tags)+len(g.Environments) == 0 {
 			r.errorf(g.Pos, "github trust for %s pins nothing: list branches, tags, environments or pull_requests (a bare repository would trust every workflow)", g.Repository)
 		}
+		if len(gt.Subjects) == 0 {
+			continue // reported above; a statement without subjects would only add follow-on errors
+		}
 		t.GitHub = append(t.GitHub, gt)
 	}
 	for _, o := range ct.OIDC {
@@ -170,19 +174,26 @@ func (r *resolver) trust(mr *MachineRole, c *config.MachineRole) Trust {
 		}
 		ot := OIDCTrust{Issuer: o.Issuer, Audiences: o.Audiences, Subjects: o.Subjects}
 		u, err := url.Parse(o.Issuer)
+		bad := false
 		if o.Issuer == "" || err != nil || u.Scheme != "https" || u.Host == "" {
 			r.errorf(posOf(r, &o.Issuer, o.Pos), "oidc issuer %q must be an https:// URL", o.Issuer)
+			bad = true
 		}
 		if len(o.Audiences) == 0 {
 			r.errorf(o.Pos, "oidc trust needs audiences")
+			bad = true
 		}
 		if len(o.Subjects) == 0 {
 			r.errorf(o.Pos, "oidc trust needs subjects; without them any token of the issuer could assume the role")
+			bad = true
 		}
 		for i, s := range o.Subjects {
 			if s == "*" {
 				r.errorf(posOf(r, &o.Subjects[i], o.Pos), "subject * admits every token of the issuer; name the subjects")
 			}
+		}
+		if bad {
+			continue // reported above; keep the broken entry out of the trust policy
 		}
 		t.OIDC = append(t.OIDC, ot)
 	}
@@ -258,6 +269,9 @@ func (r *resolver) trustPolicy(mr *MachineRole, a *Account, c *config.MachineRol
 				op = "StringLike"
 			}
 		}
+		if cond[op] == nil {
+			cond[op] = map[string]policy.Values{}
+		}
 		cond[op][GitHubIssuer+":sub"] = policy.Values(g.Subjects)
 		if g.RepositoryID != "" {
 			cond["StringEquals"][GitHubIssuer+":repository_id"] = policy.Values{g.RepositoryID}
@@ -326,6 +340,19 @@ func (r *resolver) trustPolicy(mr *MachineRole, a *Account, c *config.MachineRol
 			Action:    policy.Values{"sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"},
 			Condition: map[string]map[string]policy.Values{"ArnLike": {"aws:PrincipalArn": arns}},
 		})
+	}
+	// Several entries of one kind each make a statement with the same sid;
+	// number them (GitHubActions1, GitHubActions2) so sids stay unique.
+	sids := map[string]int{}
+	for _, st := range doc.Statement {
+		sids[st.Sid]++
+	}
+	nth := map[string]int{}
+	for i := range doc.Statement {
+		if sid := doc.Statement[i].Sid; sids[sid] > 1 {
+			nth[sid]++
+			doc.Statement[i].Sid = sid + strconv.Itoa(nth[sid])
+		}
 	}
 	if len(doc.Statement) == 0 {
 		return doc

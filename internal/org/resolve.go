@@ -138,11 +138,13 @@ var (
 func (r *resolver) organization() {
 	o := r.f.Organization
 	if o == nil {
-		r.errorf(config.Pos{File: r.cfg.Root}, "organization is missing; every configuration names its organization (organization: {name: ..., identity_center: ...})")
+		if !r.cfg.Incomplete {
+			r.errorf(config.Pos{File: r.cfg.Root}, "organization is missing; every configuration names its organization (organization: {name: ..., identity_center: ...})")
+		}
 		o = &config.Organization{}
 	}
 	r.org.Name = o.Name
-	if o.Name == "" && r.f.Organization != nil {
+	if o.Name == "" && r.f.Organization != nil && !r.hasDiagAt(posOf(r, &o.Name, o.Pos)) {
 		r.errorf(o.Pos, "organization.name is required")
 	}
 	r.org.Namespace = o.Namespace
@@ -176,7 +178,7 @@ func (r *resolver) organization() {
 	}
 	r.vars = map[string]string{"partition": r.org.Partition, "namespace": r.org.Namespace}
 	for _, k := range sortedKeys(o.Vars) {
-		if _, builtin := r.vars[k]; builtin || strings.HasPrefix(k, "state_") || strings.HasPrefix(k, "account") {
+		if _, builtin := r.vars[k]; builtin || strings.HasPrefix(k, "state_") || machineRoleVars[k] || strings.HasPrefix(k, "account_id:") {
 			r.errorf(o.Pos, "vars.%s would hide a built-in variable; choose another name", k)
 			continue
 		}
@@ -184,6 +186,10 @@ func (r *resolver) organization() {
 	}
 	r.org.Vars = o.Vars
 }
+
+// machineRoleVars are the variables machine roles define per account; org
+// vars may not hide them.
+var machineRoleVars = map[string]bool{"account": true, "account_id": true, "tenant": true, "stage": true, "environment": true, "name": true}
 
 func (r *resolver) checkURL(pos config.Pos, what, u string, required bool) {
 	switch {

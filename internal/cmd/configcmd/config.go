@@ -95,17 +95,18 @@ func runShow(opts *ShowOptions) error {
 
 // SchemaOptions are the inputs of `sesame config schema`.
 type SchemaOptions struct {
-	IO      *iostreams.IOStreams
+	IO *iostreams.IOStreams
+	// Profile selects the schema of a profile file.
 	Profile bool
 }
 
 func newSchemaCmd(f *cmdutil.Factory, runF func(*SchemaOptions) error) *cobra.Command {
 	opts := &SchemaOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "schema",
+		Use:   "schema [config|profile]",
 		Short: "Print the JSON Schema of the configuration",
-		Long: `Print the JSON Schema (draft 2020-12) of a configuration file, or with
---profile of a profile file (profiles/<name>.yaml). Editors that use
+		Long: `Print the JSON Schema (draft 2020-12) of a configuration file (config, the
+default) or of a profile file (profile: profiles/<name>.yaml). Editors that use
 yaml-language-server pick it up from a modeline at the top of the file:
 
   # yaml-language-server: $schema=../schema/sesame.schema.json
@@ -113,9 +114,19 @@ yaml-language-server pick it up from a modeline at the top of the file:
 The schema knows every key, its type, allowed values and a description; it
 cannot check cross-references (use 'sesame validate' for those).`,
 		Example: `  sesame config schema > schema/sesame.schema.json
-  sesame config schema --profile > schema/sesame-profile.schema.json`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+  sesame config schema profile > schema/sesame-profile.schema.json`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"config", "profile"},
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				switch args[0] {
+				case "config":
+				case "profile":
+					opts.Profile = true
+				default:
+					return cmdutil.FlagErrorf("unknown schema %q: want config or profile", args[0])
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -127,6 +138,5 @@ cannot check cross-references (use 'sesame validate' for those).`,
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Profile, "profile", false, "print the schema of a profile file instead")
 	return cmd
 }
