@@ -6,6 +6,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
 	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/identities"
+	"github.com/sesame-cli/sesame/internal/cmd/sandboxcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/validate"
 	"github.com/sesame-cli/sesame/internal/cmd/version"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
@@ -23,5 +24,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		validate.NewCmd(f, nil),
 		configcmd.NewCmd(f),
 		identities.NewCmd(f, nil),
+		sandboxcmd.NewCmd(f, nil),
 	)
 }

@@ -61,6 +61,7 @@ SESAME_IDENTITY, SESAME_DEBUG, SESAME_NO_INPUT); flags win.`,
 		return &cmdutil.FlagError{Err: err}
 	})
 	raw.register(root.PersistentFlags())
+	registerCompletions(root, raw, f)
 	addCommands(root, f)
 	return root, started
 }
