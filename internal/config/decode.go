@@ -15,6 +15,10 @@ import (
 // exhaust the stack.
 const maxDepth = 64
 
+// maxAliases bounds how often one file may follow aliases (merge keys
+// included), so a few nested anchors cannot expand exponentially.
+const maxAliases = 10000
+
 // Index remembers where every decoded value came from. Values are looked up
 // by address, so positions survive the merge of several files as long as
 // the containers hold pointers (maps and lists of *T in this package).
@@ -68,6 +72,7 @@ type decoder struct {
 	ix      *Index
 	anchors map[string]ast.Node
 	depth   int
+	aliases int // aliases followed so far
 }
 
 func (d *decoder) pos(n ast.Node) Pos {
@@ -108,6 +113,12 @@ func (d *decoder) resolve(n ast.Node) (ast.Node, bool) {
 		case *ast.AnchorNode:
 			n = t.Value
 		case *ast.AliasNode:
+			if d.aliases++; d.aliases > maxAliases {
+				if d.aliases == maxAliases+1 {
+					d.errorf(n, "aliases are followed more than %d times in this file; expand them by hand", maxAliases)
+				}
+				return nil, false
+			}
 			name := ""
 			if t.Value != nil {
 				name = t.Value.GetToken().Value

@@ -11,7 +11,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // maxFileSize bounds a single configuration file; anything larger is almost
@@ -40,6 +42,9 @@ type Config struct {
 	Root    string   // the file or directory that was loaded
 	Sources []string // every file read, in order
 	Diags   Diagnostics
+	// Incomplete is set when a file could not be read or parsed: what it
+	// defines is missing, and reports of missing things would mislead.
+	Incomplete bool
 }
 
 // Discover returns the configuration path that Load would use.
@@ -153,15 +158,18 @@ func listDir(root string) (files, profiles []string, err error) {
 func (c *Config) readFile(path string, isProfile bool) {
 	st, err := os.Stat(path)
 	if err != nil {
+		c.Incomplete = true
 		c.Diags.Errorf(Pos{File: path}, "cannot read: %v", errors.Unwrap(err))
 		return
 	}
 	if st.Size() > maxFileSize {
+		c.Incomplete = true
 		c.Diags.Errorf(Pos{File: path}, "file is %d bytes; the limit is %d", st.Size(), maxFileSize)
 		return
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
+		c.Incomplete = true
 		c.Diags.Errorf(Pos{File: path}, "cannot read: %v", err)
 		return
 	}
@@ -197,6 +205,14 @@ func (c *Config) readData(path string, data []byte, isProfile bool) {
 
 // parse returns the body of the single YAML document in data.
 func (c *Config) parse(path string, data []byte) (ast.Node, bool) {
+	// The parser recurses once per level: refuse absurd nesting before it
+	// spends seconds and gigabytes on it.
+	if tk := tooDeep(data); tk != nil {
+		c.Incomplete = true
+		c.Diags.Errorf(Pos{File: path, Line: tk.Position.Line, Col: tk.Position.Column},
+			"YAML nests more than %d levels deep", maxParseDepth)
+		return nil, false
+	}
 	file, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		pos := Pos{File: path}
@@ -206,8 +222,15 @@ func (c *Config) parse(path string, data []byte) (ast.Node, bool) {
 			msg = ye.GetMessage()
 			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 				pos.Line, pos.Col = tk.Position.Line, tk.Position.Column
+				if open, what := unclosedBefore(tk); open != nil {
+					// The parser fails where the runaway text ends; the
+					// mistake is where it began.
+					msg += fmt.Sprintf(" (the %s opened here runs on to line %d: is its closing character missing?)", what, tk.Position.Line)
+					pos.Line, pos.Col = open.Position.Line, open.Position.Column
+				}
 			}
 		}
+		c.Incomplete = true
 		c.Diags.Errorf(pos, "YAML syntax error: %s", msg)
 		return nil, false
 	}
@@ -225,6 +248,77 @@ func (c *Config) parse(path string, data []byte) (ast.Node, bool) {
 		d.errorf(docs[1].Body, "a file holds one YAML document; split the others (---) into their own files")
 	}
 	return docs[0].Body, true
+}
+
+// maxParseDepth bounds the nesting of flow collections ([ and {) and of
+// compact block sequences (- - - on one line): the two ways a short file
+// can nest deeply. Configurations need about ten levels.
+const maxParseDepth = 256
+
+// tooDeep returns the first token nested deeper than maxParseDepth.
+func tooDeep(data []byte) *token.Token {
+	flow, compact, line := 0, 0, 0
+	for _, tk := range lexer.Tokenize(string(data)) {
+		if tk.Position == nil {
+			continue
+		}
+		if tk.Position.Line != line {
+			line, compact = tk.Position.Line, 0
+		}
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		case token.SequenceEntryType:
+			compact++
+		}
+		if flow+compact > maxParseDepth {
+			return tk
+		}
+	}
+	return nil
+}
+
+// unclosedBefore finds a quoted string or flow collection that was opened
+// on an earlier line than the error token tk and swallowed the lines up to
+// it: the usual cause of a confusing syntax error further down. A flow
+// collection counts only when the error is back at (or left of) the
+// indentation of the line that opened it, where block structure resumed.
+func unclosedBefore(tk *token.Token) (*token.Token, string) {
+	if p := tk.Prev; p != nil && p.Position != nil && p.Position.Line < tk.Position.Line &&
+		(p.Type == token.DoubleQuoteType || p.Type == token.SingleQuoteType) && strings.Contains(p.Origin, "\n") {
+		return p, "quoted string"
+	}
+	depth := 0
+	for p, n := tk.Prev, 0; p != nil && n < 10000; p, n = p.Prev, n+1 {
+		switch p.Type {
+		case token.SequenceEndType, token.MappingEndType:
+			depth++
+		case token.SequenceStartType, token.MappingStartType:
+			if depth > 0 {
+				depth--
+				continue
+			}
+			if p.Position == nil || p.Position.Line >= tk.Position.Line || tk.Position.Column > lineIndent(p) {
+				return nil, ""
+			}
+			if p.Type == token.SequenceStartType {
+				return p, "flow list [ ... ]"
+			}
+			return p, "flow mapping { ... }"
+		}
+	}
+	return nil, ""
+}
+
+// lineIndent is the column of the first token on tk's line.
+func lineIndent(tk *token.Token) int {
+	col := tk.Position.Column
+	for p := tk.Prev; p != nil && p.Position != nil && p.Position.Line == tk.Position.Line; p = p.Prev {
+		col = min(col, p.Position.Column)
+	}
+	return col
 }
 
 func (c *Config) mergeProfile(name string, p *Profile) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // AccountID is a 12-digit AWS account id. It must be written as a quoted
@@ -17,6 +18,13 @@ type AccountID string
 func (a *AccountID) decodeNode(d *decoder, n ast.Node) {
 	switch t := n.(type) {
 	case *ast.StringNode:
+		// goccy/go-yaml keeps an unquoted 012345678901 as a string, but
+		// YAML 1.2 tools (and the schema) read it as a number without the
+		// leading zero: require quotes for every id.
+		if tk := t.GetToken(); tk != nil && tk.Type == token.StringType && isDigits(t.Value) {
+			d.errorf(n, "account id %s is written as a number; quote it (id: \"%s\") so leading zeros are kept", t.Value, padID(t.Value))
+			return
+		}
 		*a = AccountID(t.Value)
 	case *ast.IntegerNode, *ast.FloatNode:
 		raw := t.GetToken().Value
@@ -25,6 +33,15 @@ func (a *AccountID) decodeNode(d *decoder, n ast.Node) {
 	default:
 		d.errorf(n, "account id must be a quoted 12-digit string, got %s", kindOf(n))
 	}
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // padID suggests the 12-digit form of a number the user meant as an id.

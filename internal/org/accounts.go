@@ -47,7 +47,7 @@ func (r *resolver) accounts() {
 		r.org.accounts[name] = a
 		r.org.Accounts = append(r.org.Accounts, a)
 	}
-	if len(r.f.Accounts) == 0 {
+	if len(r.f.Accounts) == 0 && !r.cfg.Incomplete {
 		r.errorf(config.Pos{File: r.cfg.Root}, "no accounts are defined; the account map (accounts:) is required")
 	}
 	if o := r.f.Organization; o != nil && o.ManagementAccount != "" {

@@ -18,19 +18,19 @@ func (r *resolver) selectAccounts(sel *config.Selector, fallback config.Pos, wha
 	if !pos.IsValid() {
 		pos = fallback
 	}
-	names := sortedKeys(r.org.accounts)
-	r.checkNames(sel.Names, pos, names)
-	r.checkNames(sel.Exclude, pos, names)
+	r.checkNames(sel.Names, pos)
+	r.checkNames(sel.Exclude, pos)
 	if !sel.All && len(sel.Names) == 0 && len(sel.Tenants) == 0 && len(sel.Stages) == 0 &&
 		len(sel.Environments) == 0 && len(sel.OUs) == 0 && len(sel.Tags) == 0 {
 		r.errorf(pos, "%s selects no accounts: give all, names, tenants, stages, environments, ous or tags", what)
 		return nil
 	}
+	// r.org.Accounts is sorted by name (accounts() builds it from
+	// sortedKeys), so the result is sorted without sorting per selector.
 	var out []string
-	for _, n := range names {
-		a := r.org.accounts[n]
+	for _, a := range r.org.Accounts {
 		if matchSelector(sel, a) {
-			out = append(out, n)
+			out = append(out, a.Name)
 		}
 	}
 	if len(out) == 0 {
@@ -40,14 +40,14 @@ func (r *resolver) selectAccounts(sel *config.Selector, fallback config.Pos, wha
 }
 
 // checkNames reports names that are neither defined accounts nor globs.
-func (r *resolver) checkNames(list []string, fallback config.Pos, defined []string) {
+func (r *resolver) checkNames(list []string, fallback config.Pos) {
 	for i := range list {
 		n := list[i]
 		if isGlob(n) {
 			continue
 		}
 		if _, ok := r.org.accounts[n]; !ok {
-			r.unknown(posOf(r, &list[i], fallback), "account", n, defined)
+			r.unknown(posOf(r, &list[i], fallback), "account", n, sortedKeys(r.org.accounts))
 		}
 	}
 }

@@ -69,7 +69,7 @@ func (r *resolver) permissionSets() {
 				r.errorf(b.Pos, "permissions_boundary needs managed_policy or customer_managed_policy")
 			}
 		}
-		if len(ps.ManagedPolicyARNs) == 0 && len(ps.CustomerManagedPolicies) == 0 && ps.InlinePolicy == nil {
+		if len(ps.ManagedPolicyARNs) == 0 && len(ps.CustomerManagedPolicies) == 0 && c.InlinePolicy == nil {
 			r.errorf(c.Pos, "permission set %q grants nothing: add managed_policies, customer_managed_policies or an inline_policy", name)
 		}
 		r.org.permSets[name] = ps
@@ -145,6 +145,15 @@ func (r *resolver) managedARN(pos config.Pos, name string) string {
 	return "arn:" + r.org.Partition + ":iam::aws:policy/" + name
 }
 
+// pathProblem says what is wrong with an IAM path that policyPathRe
+// rejects.
+func pathProblem(p string) string {
+	if !strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") {
+		return "must start and end with /"
+	}
+	return "may only hold letters, digits and .,+@=_- between single slashes"
+}
+
 func (r *resolver) customerPolicies(refs []*config.PolicyReference) []PolicyRef {
 	var out []PolicyRef
 	for _, ref := range refs {
@@ -160,7 +169,7 @@ func (r *resolver) customerPolicies(refs []*config.PolicyReference) []PolicyRef 
 			continue
 		}
 		if !policyPathRe.MatchString(p.Path) {
-			r.errorf(posOf(r, &ref.Path, ref.Pos), "policy path %q must start and end with / (e.g. /platform/)", p.Path)
+			r.errorf(posOf(r, &ref.Path, ref.Pos), "policy path %q %s (e.g. /platform/)", p.Path, pathProblem(p.Path))
 			continue
 		}
 		out = append(out, p)
@@ -265,6 +274,12 @@ func (r *resolver) readPolicyFile(pos config.Pos, name string) (*policy.Document
 	st, err := os.Stat(p)
 	if err != nil {
 		r.errorf(pos, "policy file %s: %v", p, unwrapPathErr(err))
+		return nil, false
+	}
+	if !st.Mode().IsRegular() {
+		// A directory, device or pipe: reading /dev/zero or a FIFO would
+		// never end.
+		r.errorf(pos, "policy file %s is not a regular file", p)
 		return nil, false
 	}
 	if st.Size() > maxPolicyFile {

@@ -67,7 +67,8 @@ func located(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off = se.Offset
+		// Offset counts the bytes read, including the offending one.
+		off = max(se.Offset-1, 0)
 	case errors.As(err, &te):
 		off = te.Offset
 		msg = fmt.Sprintf("field %s: expected %s, got %s", te.Field, te.Type, te.Value)
