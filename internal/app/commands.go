@@ -5,10 +5,16 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
 	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
+	"github.com/sesame-cli/sesame/internal/cmd/credprocess"
+	"github.com/sesame-cli/sesame/internal/cmd/envcmd"
+	"github.com/sesame-cli/sesame/internal/cmd/execcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/identities"
+	"github.com/sesame-cli/sesame/internal/cmd/login"
+	"github.com/sesame-cli/sesame/internal/cmd/logout"
 	"github.com/sesame-cli/sesame/internal/cmd/sandboxcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/validate"
 	"github.com/sesame-cli/sesame/internal/cmd/version"
+	"github.com/sesame-cli/sesame/internal/cmd/whoami"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
 )
 
@@ -25,5 +31,12 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		configcmd.NewCmd(f),
 		identities.NewCmd(f, nil),
 		sandboxcmd.NewCmd(f, nil),
+		login.NewCmd(f),
+		logout.NewCmd(f),
+		whoami.NewCmd(f),
+		execcmd.NewCmd(f),
+		execcmd.NewShellCmd(f),
+		envcmd.NewCmd(f),
+		credprocess.NewCmd(f),
 	)
 }

@@ -6,9 +6,12 @@
 package iostreams
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/term"
 )
@@ -83,3 +86,19 @@ func (s *IOStreams) TerminalWidth() int {
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// ReadSecret prompts on stderr and reads a line from stdin without echo
+// when stdin is a terminal.
+func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+	fmt.Fprint(s.ErrOut, prompt)
+	defer fmt.Fprintln(s.ErrOut)
+	if f, ok := s.In.(*os.File); ok && s.InTTY {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return string(b), err
+	}
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

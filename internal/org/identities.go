@@ -2,7 +2,6 @@ package org
 
 import (
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -11,10 +10,10 @@ import (
 )
 
 var (
-	identityNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@+=,/-]{0,127}$`)
-	sessionNameRe  = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRe   = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	mfaARNRe       = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::\d{12}:mfa/.+$`)
+	identityNameRe = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9_.@+=,/-]{0,127}$`)
+	sessionNameRe  = lazyRegexp(`^[\w+=,.@-]{2,64}$`)
+	externalIDRe   = lazyRegexp(`^[\w+=,.@:/-]+$`)
+	mfaARNRe       = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn):iam::\d{12}:mfa/.+$`)
 	providerKinds  = []string{KindIdentityCenter, KindGitHubOIDC, KindOIDCTokenFile, KindSAML, KindAWSUser}
 )
 
@@ -46,7 +45,7 @@ func (r *resolver) providers(l *layer) {
 		p := &Provider{Name: name, Kind: c.Kind, Description: c.Description, Region: c.Region, StartURL: c.StartURL,
 			EndpointURL: c.EndpointURL, Scopes: c.Scopes, Audience: c.Audience, TokenFile: c.TokenFile, URL: c.URL,
 			Username: c.Username, MFASerial: c.MFASerial, SessionDuration: c.SessionDuration, Pos: c.Pos}
-		if !identityNameRe.MatchString(name) || strings.Contains(name, "/") {
+		if !identityNameRe().MatchString(name) || strings.Contains(name, "/") {
 			r.errorf(c.Pos, "provider name %q must be letters, digits and _.@+=,- (no /)", name)
 		}
 		r.checkRegion(posOf(r, &c.Region, c.Pos), "region", c.Region, false)
@@ -80,7 +79,7 @@ func (r *resolver) providers(l *layer) {
 		case KindSAML:
 			r.checkURL(posOf(r, &c.URL, c.Pos), "url", c.URL, true)
 		case KindAWSUser:
-			if c.MFASerial != "" && !mfaARNRe.MatchString(c.MFASerial) {
+			if c.MFASerial != "" && !mfaARNRe().MatchString(c.MFASerial) {
 				r.errorf(posOf(r, &c.MFASerial, c.Pos), "mfa_serial %q is not an MFA device ARN", c.MFASerial)
 			}
 		case "":
@@ -136,7 +135,7 @@ func (r *resolver) declared(l *layer) {
 			dg.Related = []config.Pos{d.Pos}
 			continue
 		}
-		if !identityNameRe.MatchString(name) {
+		if !identityNameRe().MatchString(name) {
 			r.errorf(c.Pos, "identity name %q must start with a letter or digit and hold letters, digits and _.@+=,/- (at most 128)", name)
 		}
 		id := &Identity{Name: name, Kind: c.Kind, Description: c.Description, SessionName: c.SessionName, ExternalID: c.ExternalID,
@@ -174,10 +173,10 @@ func (r *resolver) declared(l *layer) {
 			continue
 		}
 		r.checkRegion(posOf(r, &c.Region, c.Pos), "region", c.Region, false)
-		if c.SessionName != "" && !sessionNameRe.MatchString(c.SessionName) {
+		if c.SessionName != "" && !sessionNameRe().MatchString(c.SessionName) {
 			r.errorf(posOf(r, &c.SessionName, c.Pos), "session_name %q must be 2 to 64 characters of letters, digits and +=,.@_-", c.SessionName)
 		}
-		if c.ExternalID != "" && (!externalIDRe.MatchString(c.ExternalID) || len(c.ExternalID) < 2 || len(c.ExternalID) > 1224) {
+		if c.ExternalID != "" && (!externalIDRe().MatchString(c.ExternalID) || len(c.ExternalID) < 2 || len(c.ExternalID) > 1224) {
 			r.errorf(posOf(r, &c.ExternalID, c.Pos), "external_id must be 2 to 1224 characters of letters, digits and +=,.@:/_-")
 		}
 		if len(c.SessionTags) > 50 {
@@ -317,7 +316,7 @@ func (r *resolver) assumeRoleIdentity(id *Identity, c *config.Identity) {
 		r.errorf(c.Pos, "identity %q takes role_arn or machine_role, not both", id.Name)
 		return
 	case c.RoleARN != "":
-		m := roleARNRe.FindStringSubmatch(c.RoleARN)
+		m := roleARNRe().FindStringSubmatch(c.RoleARN)
 		if m == nil {
 			r.errorf(posOf(r, &c.RoleARN, c.Pos), "role_arn %q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", c.RoleARN)
 			return

@@ -2,7 +2,6 @@ package org
 
 import (
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,12 +11,12 @@ import (
 )
 
 var (
-	roleNameRe     = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	githubRepoRe   = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
-	digitsRe       = regexp.MustCompile(`^\d+$`)
-	roleARNRe      = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
-	samlNameRe     = regexp.MustCompile(`^[\w._-]{1,128}$`)
-	principalARNRe = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):(iam|sts)::\d{12}:(root|role/.+|user/.+|assumed-role/.+)$`)
+	roleNameRe     = lazyRegexp(`^[\w+=,.@-]{1,64}$`)
+	githubRepoRe   = lazyRegexp(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
+	digitsRe       = lazyRegexp(`^\d+$`)
+	roleARNRe      = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
+	samlNameRe     = lazyRegexp(`^[\w._-]{1,128}$`)
+	principalARNRe = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn):(iam|sts)::\d{12}:(root|role/.+|user/.+|assumed-role/.+)$`)
 )
 
 // GitHubIssuer is the issuer of GitHub Actions ID tokens.
@@ -39,12 +38,12 @@ func (r *resolver) machineRoles() {
 	for _, name := range sortedKeys(r.f.MachineRoles) {
 		c := r.f.MachineRoles[name]
 		mr := &MachineRole{Name: name, Description: c.Description, Path: c.Path, AccessLevel: c.AccessLevel, Tags: c.Tags, Pos: c.Pos}
-		if !roleNameRe.MatchString(name) {
+		if !roleNameRe().MatchString(name) {
 			r.errorf(c.Pos, "machine role name %q must be 1 to 64 characters of letters, digits and +=,.@_-", name)
 		}
 		if mr.Path == "" {
 			mr.Path = "/"
-		} else if !policyPathRe.MatchString(mr.Path) {
+		} else if !policyPathRe().MatchString(mr.Path) {
 			r.errorf(posOf(r, &c.Path, c.Pos), "path %q %s (e.g. /ci/)", c.Path, pathProblem(c.Path))
 		}
 		mr.MaxSessionDuration = r.sessionDuration(posOf(r, &c.MaxSessionDuration, c.Pos), "max_session_duration", c.MaxSessionDuration)
@@ -77,7 +76,7 @@ func (r *resolver) machineRoles() {
 			if len(missing) > 0 {
 				break
 			}
-			if !roleNameRe.MatchString(roleName) {
+			if !roleNameRe().MatchString(roleName) {
 				r.errorf(posOf(r, &c.RoleName, c.Pos), "role name %q (in %s) must be 1 to 64 characters of letters, digits and +=,.@_-", roleName, acct)
 				break
 			}
@@ -125,11 +124,11 @@ func (r *resolver) trust(mr *MachineRole, c *config.MachineRole) Trust {
 		case strings.ContainsAny(g.Repository, "*?"):
 			r.errorf(posOf(r, &g.Repository, g.Pos), "repository %q has a wildcard; trust names one repository (owner/repo)", g.Repository)
 			continue
-		case !githubRepoRe.MatchString(g.Repository):
+		case !githubRepoRe().MatchString(g.Repository):
 			r.errorf(posOf(r, &g.Repository, g.Pos), "repository %q must be owner/repo (the owner is never implied)", g.Repository)
 			continue
 		}
-		if g.RepositoryID != "" && !digitsRe.MatchString(g.RepositoryID) {
+		if g.RepositoryID != "" && !digitsRe().MatchString(g.RepositoryID) {
 			r.errorf(posOf(r, &g.RepositoryID, g.Pos), "repository_id %q must be the numeric repository id", g.RepositoryID)
 		}
 		prefix := "repo:" + g.Repository + ":"
@@ -205,7 +204,7 @@ func (r *resolver) trust(mr *MachineRole, c *config.MachineRole) Trust {
 		if st.Audience == "" {
 			st.Audience = DefaultSAMLAudience
 		}
-		if !samlNameRe.MatchString(s.Provider) {
+		if !samlNameRe().MatchString(s.Provider) {
 			r.errorf(s.Pos, "saml trust needs provider: the name of the IAM SAML provider (letters, digits, ._-)")
 		}
 		t.SAML = append(t.SAML, st)
@@ -245,8 +244,8 @@ func (r *resolver) trust(mr *MachineRole, c *config.MachineRole) Trust {
 func (r *resolver) principalARN(p string) (string, bool) {
 	switch {
 	case strings.HasPrefix(p, "arn:"):
-		return p, principalARNRe.MatchString(p)
-	case accountIDRe.MatchString(p):
+		return p, principalARNRe().MatchString(p)
+	case accountIDRe().MatchString(p):
 		return "arn:" + r.org.Partition + ":iam::" + p + ":root", true
 	}
 	if a, ok := r.org.accounts[p]; ok {

@@ -3,7 +3,6 @@ package org
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -12,11 +11,11 @@ import (
 )
 
 var (
-	permSetNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
-	policyNameRe  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
-	policyPathRe  = regexp.MustCompile(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`)
-	managedRe     = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::aws:policy/([A-Za-z0-9.,+@=_/-]+)$`)
-	shortPolicyRe = regexp.MustCompile(`^[A-Za-z0-9.,+@=_-]+(/[A-Za-z0-9.,+@=_-]+)*$`)
+	permSetNameRe = lazyRegexp(`^[\w+=,.@-]{1,32}$`)
+	policyNameRe  = lazyRegexp(`^[\w+=,.@-]{1,128}$`)
+	policyPathRe  = lazyRegexp(`^((/[A-Za-z0-9.,+@=_-]+)*)/$`)
+	managedRe     = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn):iam::aws:policy/([A-Za-z0-9.,+@=_/-]+)$`)
+	shortPolicyRe = lazyRegexp(`^[A-Za-z0-9.,+@=_-]+(/[A-Za-z0-9.,+@=_-]+)*$`)
 	accessLevels  = map[string]bool{"read": true, "state": true, "plan": true, "write": true, "admin": true, "billing": true, "root": true}
 )
 
@@ -33,7 +32,7 @@ func (r *resolver) permissionSets() {
 		c := r.f.PermissionSets[name]
 		ps := &PermissionSet{Name: name, Description: c.Description, SessionDuration: c.SessionDuration,
 			RelayState: c.RelayState, AccessLevel: c.AccessLevel, Tags: c.Tags, Pos: c.Pos}
-		if !permSetNameRe.MatchString(name) {
+		if !permSetNameRe().MatchString(name) {
 			r.errorf(c.Pos, "permission set name %q must be 1 to 32 characters of letters, digits and +=,.@_-", name)
 		}
 		if n := len([]rune(c.Description)); n > maxDescription {
@@ -128,7 +127,7 @@ func (r *resolver) managedPolicies(names []string, fallback config.Pos) []string
 // managedARN expands a short AWS-managed policy name to its ARN in the
 // organization's partition.
 func (r *resolver) managedARN(pos config.Pos, name string) string {
-	if m := managedRe.FindStringSubmatch(name); m != nil {
+	if m := managedRe().FindStringSubmatch(name); m != nil {
 		if m[1] != r.org.Partition {
 			r.errorf(pos, "managed policy %s is in partition %s, but the organization is in %s", name, m[1], r.org.Partition)
 		}
@@ -138,7 +137,7 @@ func (r *resolver) managedARN(pos config.Pos, name string) string {
 		r.errorf(pos, "%q is not an AWS-managed policy ARN (arn:%s:iam::aws:policy/NAME); customer policies go in customer_managed_policies", name, r.org.Partition)
 		return ""
 	}
-	if !shortPolicyRe.MatchString(name) {
+	if !shortPolicyRe().MatchString(name) {
 		r.errorf(pos, "managed policy name %q is not valid", name)
 		return ""
 	}
@@ -164,11 +163,11 @@ func (r *resolver) customerPolicies(refs []*config.PolicyReference) []PolicyRef 
 		if p.Path == "" {
 			p.Path = "/"
 		}
-		if !policyNameRe.MatchString(ref.Name) {
+		if !policyNameRe().MatchString(ref.Name) {
 			r.errorf(ref.Pos, "customer-managed policy name %q must be 1 to 128 characters of letters, digits and +=,.@_-", ref.Name)
 			continue
 		}
-		if !policyPathRe.MatchString(p.Path) {
+		if !policyPathRe().MatchString(p.Path) {
 			r.errorf(posOf(r, &ref.Path, ref.Pos), "policy path %q %s (e.g. /platform/)", p.Path, pathProblem(p.Path))
 			continue
 		}

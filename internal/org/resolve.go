@@ -127,12 +127,12 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 var (
-	regionRe  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
-	nameVarRe = regexp.MustCompile(`\{([a-z_]+)\}`)
-	labelRe   = regexp.MustCompile(`^[a-z0-9]+$`)
+	regionRe  = lazyRegexp(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+	nameVarRe = lazyRegexp(`\{([a-z_]+)\}`)
+	labelRe   = lazyRegexp(`^[a-z0-9]+$`)
 
-	instanceARNRe   = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`)
-	identityStoreRe = regexp.MustCompile(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	instanceARNRe   = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$`)
+	identityStoreRe = lazyRegexp(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
 func (r *resolver) organization() {
@@ -148,7 +148,7 @@ func (r *resolver) organization() {
 		r.errorf(o.Pos, "organization.name is required")
 	}
 	r.org.Namespace = o.Namespace
-	if o.Namespace != "" && !labelRe.MatchString(o.Namespace) {
+	if o.Namespace != "" && !labelRe().MatchString(o.Namespace) {
 		r.errorf(posOf(r, &o.Namespace, o.Pos), "namespace %q must be lowercase letters and digits", o.Namespace)
 	}
 	r.org.Partition = o.Partition
@@ -169,10 +169,10 @@ func (r *resolver) organization() {
 		r.org.IdentityCenter = &IdentityCenter{StartURL: ic.StartURL, Region: ic.Region, InstanceARN: ic.InstanceARN, IdentityStoreID: ic.IdentityStoreID}
 		r.checkURL(posOf(r, &ic.StartURL, ic.Pos), "identity_center.start_url", ic.StartURL, true)
 		r.checkRegion(posOf(r, &ic.Region, ic.Pos), "identity_center.region", ic.Region, true)
-		if ic.InstanceARN != "" && !instanceARNRe.MatchString(ic.InstanceARN) {
+		if ic.InstanceARN != "" && !instanceARNRe().MatchString(ic.InstanceARN) {
 			r.errorf(posOf(r, &ic.InstanceARN, ic.Pos), "instance_arn %q is not an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-0123456789abcdef)", ic.InstanceARN)
 		}
-		if ic.IdentityStoreID != "" && !identityStoreRe.MatchString(ic.IdentityStoreID) {
+		if ic.IdentityStoreID != "" && !identityStoreRe().MatchString(ic.IdentityStoreID) {
 			r.errorf(posOf(r, &ic.IdentityStoreID, ic.Pos), "identity_store_id %q is not an identity store id (d-0123456789)", ic.IdentityStoreID)
 		}
 	}
@@ -210,7 +210,7 @@ func (r *resolver) checkRegion(pos config.Pos, what, region string, required boo
 		if required {
 			r.errorf(pos, "%s is required", what)
 		}
-	case !regionRe.MatchString(region):
+	case !regionRe().MatchString(region):
 		r.errorf(pos, "%s %q is not an AWS region (e.g. us-east-1)", what, region)
 	}
 }
@@ -223,7 +223,7 @@ func (r *resolver) compileNaming(pos config.Pos) {
 	b.WriteString("^")
 	last := 0
 	seen := map[string]bool{}
-	for _, m := range nameVarRe.FindAllStringSubmatchIndex(rule, -1) {
+	for _, m := range nameVarRe().FindAllStringSubmatchIndex(rule, -1) {
 		b.WriteString(regexp.QuoteMeta(rule[last:m[0]]))
 		v := rule[m[2]:m[3]]
 		switch v {

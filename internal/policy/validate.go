@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -25,9 +24,9 @@ type Problem struct {
 }
 
 var (
-	actionRe    = regexp.MustCompile(`^([a-z0-9][a-z0-9-]*):([A-Za-z0-9*?]+)$`)
-	sidRe       = regexp.MustCompile(`^[A-Za-z0-9]*$`)
-	arnRe       = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn|\*):[a-z0-9*?-]*:[a-z0-9*?-]*:(\d{12}|\*|aws|)?[^:]*:.+$`)
+	actionRe    = lazyRegexp(`^([a-z0-9][a-z0-9-]*):([A-Za-z0-9*?]+)$`)
+	sidRe       = lazyRegexp(`^[A-Za-z0-9]*$`)
+	arnRe       = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn|\*):[a-z0-9*?-]*:[a-z0-9*?-]*:(\d{12}|\*|aws|)?[^:]*:.+$`)
 	conditionOp = operatorSet(
 		"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
 		"StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
@@ -83,7 +82,7 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 	sids := map[string]int{}
 	for i, s := range d.Statement {
 		if s.Sid != "" {
-			if !sidRe.MatchString(s.Sid) {
+			if !sidRe().MatchString(s.Sid) {
 				add(i, "sid %q may only hold letters and digits", s.Sid)
 			}
 			if j, dup := sids[s.Sid]; dup {
@@ -101,7 +100,7 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 			add(i, "statement has both actions and not_actions; use one")
 		}
 		for _, a := range append(append(Values{}, s.Action...), s.NotAction...) {
-			if a != "*" && !actionRe.MatchString(a) {
+			if a != "*" && !actionRe().MatchString(a) {
 				add(i, "action %q is not of the form service:Action (e.g. s3:GetObject)", a)
 			}
 		}
@@ -128,7 +127,7 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 			if r == "*" {
 				continue
 			}
-			if !arnRe.MatchString(r) {
+			if !arnRe().MatchString(r) {
 				add(i, "resource %q is not an ARN (arn:partition:service:region:account:resource) or *", r)
 				continue
 			}

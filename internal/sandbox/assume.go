@@ -26,7 +26,7 @@ func (s *Sandbox) assumeRole(w http.ResponseWriter, r *http.Request, reqID strin
 	switch {
 	case roleARN == "":
 		return validation("roleArn", "null", "Member must not be null")
-	case len(roleARN) < 20 || !roleARNRe.MatchString(roleARN):
+	case len(roleARN) < 20 || !roleARNRe().MatchString(roleARN):
 		return validation("roleArn", roleARN, "Member must satisfy regular expression pattern: arn:aws:iam::<account>:role/<name>")
 	case session == "":
 		return validation("roleSessionName", "null", "Member must not be null")
@@ -38,7 +38,7 @@ func (s *Sandbox) assumeRole(w http.ResponseWriter, r *http.Request, reqID strin
 		return apiErr
 	}
 	externalID := f.Get("ExternalId")
-	if externalID != "" && (!externalIDRe.MatchString(externalID) || len(externalID) < 2 || len(externalID) > 1224) {
+	if externalID != "" && (!externalIDRe().MatchString(externalID) || len(externalID) < 2 || len(externalID) > 1224) {
 		return validation("externalId", externalID, "Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:/-]*")
 	}
 	sourceIdentity := f.Get("SourceIdentity")

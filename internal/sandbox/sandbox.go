@@ -42,9 +42,13 @@ type Sandbox struct {
 
 	mu     sync.Mutex
 	st     *state
-	dirty  bool
 	stats  map[string]int
 	faults *faults
+	// gen counts changes to st (markDirty); saved is the gen the last
+	// finished state-file write included. writeMu orders the writes
+	// (persist).
+	gen, saved uint64
+	writeMu    sync.Mutex
 }
 
 // New builds a sandbox for the organization.
@@ -223,7 +227,7 @@ func (s *Sandbox) Reset() {
 	s.st = newState()
 	s.stats = map[string]int{}
 	s.faults = newFaults()
-	s.dirty = true
+	s.markDirty()
 	s.mu.Unlock()
 	s.persist()
 }

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -123,8 +122,8 @@ func validation(field, value, constraint string) *apiError {
 }
 
 var (
-	roleARNRe    = regexp.MustCompile(`^arn:[\w+=/,.@-]+:iam::\d{12}:role/[\w+=/,.@-]+$`)
-	externalIDRe = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	roleARNRe    = lazyRegexp(`^arn:[\w+=/,.@-]+:iam::\d{12}:role/[\w+=/,.@-]+$`)
+	externalIDRe = lazyRegexp(`^[\w+=,.@:/-]+$`)
 )
 
 // durationParam reads DurationSeconds within [min, max], or def.

@@ -115,9 +115,9 @@ func TestSigV4Failures(t *testing.T) {
 		creds aws.Credentials
 		code  string
 	}{
-		"wrong secret":    {aws.Credentials{AccessKeyID: good.AccessKeyID, SecretAccessKey: "x" + good.SecretAccessKey, SessionToken: good.SessionToken}, "SignatureDoesNotMatch"},
-		"unknown key":     {aws.Credentials{AccessKeyID: "ASIAUNKNOWNUNKNOWN00", SecretAccessKey: "s", SessionToken: "t"}, "InvalidClientTokenId"},
-		"missing token":   {aws.Credentials{AccessKeyID: good.AccessKeyID, SecretAccessKey: good.SecretAccessKey}, "InvalidClientTokenId"},
+		"wrong secret":     {aws.Credentials{AccessKeyID: good.AccessKeyID, SecretAccessKey: "x" + good.SecretAccessKey, SessionToken: good.SessionToken}, "SignatureDoesNotMatch"},
+		"unknown key":      {aws.Credentials{AccessKeyID: "ASIAUNKNOWNUNKNOWN00", SecretAccessKey: "s", SessionToken: "t"}, "InvalidClientTokenId"},
+		"missing token":    {aws.Credentials{AccessKeyID: good.AccessKeyID, SecretAccessKey: good.SecretAccessKey}, "InvalidClientTokenId"},
 		"token of another": {aws.Credentials{AccessKeyID: good.AccessKeyID, SecretAccessKey: good.SecretAccessKey, SessionToken: ssoCreds(s, "bob", platDev, "TerraformPlanAccess").SessionToken}, "InvalidClientTokenId"},
 	}
 	for name, tc := range cases {
@@ -189,9 +189,9 @@ func TestAssumeRoleDenials(t *testing.T) {
 		user, account, ps, role string
 	}{
 		"trust names another permission set": {"bob", platDev, "TerraformPlanAccess", "arn:aws:iam::666666666666:role/acme-plat-dev-terraform"},
-		"role does not exist":                 {"alice", platDev, "TerraformApplyAccess", "arn:aws:iam::666666666666:role/nope"},
-		"role in another account":             {"alice", platDev, "TerraformApplyAccess", "arn:aws:iam::888888888888:role/acme-plat-prod-terraform"},
-		"identity policy does not allow it":   {"alice", coreRoot, "TerraformStateAccess", "arn:aws:iam::111111111111:role/acme-core-root-planner"},
+		"role does not exist":                {"alice", platDev, "TerraformApplyAccess", "arn:aws:iam::666666666666:role/nope"},
+		"role in another account":            {"alice", platDev, "TerraformApplyAccess", "arn:aws:iam::888888888888:role/acme-plat-prod-terraform"},
+		"identity policy does not allow it":  {"alice", coreRoot, "TerraformStateAccess", "arn:aws:iam::111111111111:role/acme-core-root-planner"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := stsClient(s, clk, ssoCreds(s, tc.user, tc.account, tc.ps)).AssumeRole(ctx,

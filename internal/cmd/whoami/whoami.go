@@ -1,0 +1,93 @@
+// Package whoami implements `sesame whoami`: who AWS says you are with an
+// identity's credentials (sts:GetCallerIdentity).
+package whoami
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/sesame-cli/sesame/internal/cmdutil"
+)
+
+// Options are the inputs of `sesame whoami`.
+type Options struct {
+	F      *cmdutil.Factory
+	Format string
+}
+
+// Result is what whoami prints.
+type Result struct {
+	Identity   string    `json:"identity"`
+	Account    string    `json:"account"`
+	Arn        string    `json:"arn"`
+	UserID     string    `json:"user_id"`
+	Expiration time.Time `json:"expiration,omitzero"`
+}
+
+// NewCmd returns the whoami command.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "whoami",
+		Short: "Show who AWS says you are with an identity",
+		Long: `Get credentials for the identity (--identity, SESAME_IDENTITY or the profile's
+default), signing in if needed, and call sts:GetCallerIdentity with them.
+Prints the account, the caller ARN and when the credentials expire.`,
+		Example: `  sesame whoami
+  sesame whoami --identity plat-dev/terraform --format json | jq -r .arn`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Format != "text" && opts.Format != "json" {
+				return cmdutil.FlagErrorf("invalid --format %q: want text or json", opts.Format)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output `format`: text or json")
+	return cmd
+}
+
+func run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	s, err := f.NewSession(ctx, cmdutil.SessionOptions{Interactive: true})
+	if err != nil {
+		return err
+	}
+	id, err := s.Identity()
+	if err != nil {
+		return err
+	}
+	c, err := s.Retrieve(ctx, id)
+	if err != nil {
+		return err
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(s.Region(id)),
+		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
+	if err != nil {
+		return err
+	}
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("GetCallerIdentity: %w", err)
+	}
+	r := Result{Identity: id.Name, Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId), Expiration: c.Expiration}
+	if opts.Format == "json" {
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(f.IO.Out, "identity  %s\naccount   %s\narn       %s\n", r.Identity, r.Account, r.Arn)
+	if !r.Expiration.IsZero() {
+		fmt.Fprintf(f.IO.Out, "expires   %s (in %s)\n", r.Expiration.Local().Format(time.RFC3339), time.Until(r.Expiration).Round(time.Minute))
+	}
+	return nil
+}

@@ -1,0 +1,321 @@
+package cmdutil
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/cli/browser"
+
+	"github.com/sesame-cli/sesame/internal/auth"
+	"github.com/sesame-cli/sesame/internal/auth/sso"
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/keycache"
+	"github.com/sesame-cli/sesame/internal/lock"
+	"github.com/sesame-cli/sesame/internal/org"
+)
+
+// Session is what the credential commands share: the organization for
+// the selected profiles, the credential store, one Identity Center token
+// provider per Identity Center provider, and the identity resolver.
+type Session struct {
+	Org      *org.Org
+	Store    credstore.Store
+	Resolver *auth.Resolver
+	CacheDir string
+
+	f           *Factory
+	interactive bool
+	loginOpts   LoginOptions
+	mu          sync.Mutex
+	tokens      map[string]*sso.Provider
+	logger      *slog.Logger
+}
+
+// LoginOptions are the sign-in choices of `sesame login`.
+type LoginOptions struct {
+	DeviceCode bool
+	NoBrowser  bool
+}
+
+// SessionOptions tune NewSession for a command.
+type SessionOptions struct {
+	// Interactive allows opening a browser or prompting. Commands whose
+	// output another program reads (credential-process) pass false.
+	Interactive bool
+	Login       LoginOptions
+}
+
+// CacheDir is where sesame keeps locks and the file credential store:
+// SESAME_CACHE_DIR, else $XDG_CACHE_HOME/sesame, else ~/.cache/sesame.
+func (f *Factory) CacheDir() (string, error) {
+	if d := f.Getenv("SESAME_CACHE_DIR"); d != "" {
+		return d, nil
+	}
+	if d := f.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "sesame"), nil
+	}
+	home := f.Getenv("HOME")
+	if home == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("no cache directory: set SESAME_CACHE_DIR (%w)", err)
+		}
+		return filepath.Join(d, "sesame"), nil
+	}
+	return filepath.Join(home, ".cache", "sesame"), nil
+}
+
+// NewSession resolves the organization and opens the credential store the
+// profile (or SESAME_CREDENTIAL_STORE) names.
+func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, error) {
+	o, err := f.Org()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := f.CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	backend := f.Getenv(credstore.EnvStore)
+	if backend == "" {
+		backend = o.Profile.CredentialStore
+	}
+	var prompt func(string) (string, error)
+	if so.Interactive && !f.Globals.NoInput && f.IO.CanPrompt() {
+		prompt = f.IO.ReadSecret
+	}
+	store, err := openStore(ctx, credstore.Options{Backend: backend, Dir: filepath.Join(dir, "store"), Getenv: f.Getenv, Prompt: prompt})
+	if err != nil {
+		return nil, WithExitCode(err, ExitCredStoreFailed)
+	}
+	s := &Session{Org: o, Store: store, CacheDir: dir, f: f, tokens: map[string]*sso.Provider{}, loginOpts: so.Login,
+		interactive: so.Interactive && !f.Globals.NoInput && f.IO.CanPrompt() && o.Profile.Login != "never",
+		logger:      f.Logger()}
+	var cache auth.Cache = &auth.StoreCache{Store: store, IsNotFound: isNotFound,
+		Warn: func(msg string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+msg) }}
+	locker := s.fileLocker()
+	if store.Name() == credstore.BackendMemory {
+		cache, locker = &auth.MemoryCache{}, auth.LocalLocker()
+	}
+	s.Resolver = auth.NewResolver(auth.Options{
+		Org: o, Tokens: s.tokenSource, AWSConfig: s.awsConfig, Cache: cache, Lock: locker,
+		RefreshBefore: o.Profile.RefreshBefore.D(),
+		Trace:         func(format string, args ...any) { s.logger.Debug(fmt.Sprintf(format, args...)) },
+		OnWait: func(identity string) {
+			fmt.Fprintf(f.IO.ErrOut, "waiting for another sesame process to fetch %s\n", identity)
+		},
+	})
+	return s, nil
+}
+
+// fileKeyTTL is how long the file store's unwrapped key stays in the
+// kernel keyring after the passphrase was last entered.
+const fileKeyTTL = 12 * time.Hour
+
+// openStore opens the credential store. For the file store it first looks
+// for the unwrapped data key in the kernel keyring, so only the first
+// process after a sign-in (or after the key times out) pays for the
+// passphrase KDF; the files on disk stay encrypted either way.
+func openStore(ctx context.Context, o credstore.Options) (credstore.Store, error) {
+	if o.Backend != credstore.BackendFile {
+		return credstore.Open(ctx, o)
+	}
+	kc := keycache.System()
+	desc := "sesame:file-store:" + hashDir(o.Dir)
+	if key, ok := kc.Get(desc); ok {
+		if fs, err := credstore.NewFileWithKey(o.Dir, key); err == nil {
+			if err := fs.Unlock(ctx); err == nil {
+				return fs, nil
+			}
+		}
+		kc.Delete(desc) // stale: the store was recreated
+	}
+	st, err := credstore.Open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	fs, ok := st.(*credstore.FileStore)
+	if !ok {
+		return st, nil
+	}
+	if err := fs.Unlock(ctx); err != nil {
+		return nil, err
+	}
+	_ = kc.Put(desc, fs.UnlockKey(), fileKeyTTL)
+	return fs, nil
+}
+
+func hashDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	h := sha256.Sum256([]byte(abs))
+	return hex.EncodeToString(h[:12])
+}
+
+func isNotFound(err error) bool { return errors.Is(err, credstore.ErrNotFound) }
+
+// fileLocker locks names under the cache directory, across processes.
+func (s *Session) fileLocker() auth.Locker {
+	return func(ctx context.Context, name string, onWait func()) (func() error, error) {
+		l := &lock.Lock{OnWait: onWait}
+		return l.Acquire(ctx, filepath.Join(s.CacheDir, "locks", safeName(name)))
+	}
+}
+
+func safeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// awsConfig is the base configuration for calls made for provider p:
+// the standard SDK settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>)
+// apply, a provider's endpoint_url wins, and no ambient credentials are
+// ever used.
+func (s *Session) awsConfig(p *org.Provider, region string) aws.Config {
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(),
+		awsconfig.WithRegion(region),
+		awsconfig.WithCredentialsProvider(aws.AnonymousCredentials{}),
+		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
+		awsconfig.WithRetryMaxAttempts(3))
+	if err != nil {
+		cfg = aws.Config{Region: region, Credentials: aws.AnonymousCredentials{}}
+	}
+	if p != nil && p.EndpointURL != "" {
+		cfg.BaseEndpoint = aws.String(p.EndpointURL)
+	}
+	return cfg
+}
+
+// Tokens returns the token provider of an Identity Center provider.
+func (s *Session) Tokens(p *org.Provider) (*sso.Provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.tokens[p.Name]; ok {
+		return t, nil
+	}
+	if p.Kind != org.KindIdentityCenter {
+		return nil, fmt.Errorf("provider %s is %s, not an Identity Center provider", p.Name, p.Kind)
+	}
+	flow := sso.FlowAuto
+	if s.loginOpts.DeviceCode || s.loginOpts.NoBrowser {
+		flow = sso.FlowDeviceCode
+	}
+	policy := sso.LoginAuto
+	if s.Org.Profile.Login == "never" {
+		policy = sso.LoginNever
+	}
+	t, err := sso.New(sso.Options{
+		StartURL: p.StartURL, Region: p.Region, Scopes: p.Scopes, AWSConfig: s.awsConfig(p, p.Region),
+		Store: s.Store, IsNotFound: isNotFound,
+		Locker: func(ctx context.Context, name string) (func() error, error) {
+			return s.fileLocker()(ctx, name, func() {})
+		},
+		Notifier: newNotifier(s.f.IO), Logger: s.logger, Getenv: s.f.Getenv,
+		OpenBrowser: func(url string) error {
+			if s.loginOpts.NoBrowser {
+				return errors.New("--no-browser")
+			}
+			browser.Stdout, browser.Stderr = s.f.IO.ErrOut, s.f.IO.ErrOut
+			return browser.OpenURL(url)
+		},
+		Flow: flow, NoBrowser: s.loginOpts.NoBrowser,
+		Login: policy, Interactive: s.interactive,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.tokens[p.Name] = t
+	return t, nil
+}
+
+func (s *Session) tokenSource(p *org.Provider) (auth.TokenSource, error) { return s.Tokens(p) }
+
+// Identity picks the identity to use: --identity / SESAME_IDENTITY, else
+// the profile's default.
+func (s *Session) Identity() (*org.Identity, error) {
+	name := s.f.Globals.Identity
+	if name == "" {
+		for _, id := range s.Org.Identities {
+			if id.Default {
+				name = id.Name
+			}
+		}
+	}
+	if name == "" {
+		return nil, WithHint(errors.New("no identity selected"),
+			"pass --identity NAME (or set SESAME_IDENTITY), or set default_identity in the profile; 'sesame identities' lists them")
+	}
+	id, ok := s.Org.Identity(name)
+	if !ok {
+		return nil, WithHint(fmt.Errorf("unknown identity %q", name), "'sesame identities' lists the identities of the profile")
+	}
+	return id, nil
+}
+
+// Retrieve returns credentials for an identity.
+func (s *Session) Retrieve(ctx context.Context, id *org.Identity) (auth.Credentials, error) {
+	c, err := s.Resolver.Retrieve(ctx, id.Name)
+	if err != nil {
+		return c, classifyAuthError(err)
+	}
+	return c, nil
+}
+
+// Region is the region commands run with: the identity's, the profile's,
+// then Identity Center's.
+func (s *Session) Region(id *org.Identity) string {
+	switch {
+	case id != nil && id.Region != "":
+		return id.Region
+	case s.Org.Profile.Region != "":
+		return s.Org.Profile.Region
+	case s.Org.IdentityCenter != nil:
+		return s.Org.IdentityCenter.Region
+	}
+	return ""
+}
+
+// classifyAuthError attaches exit codes to the typed errors of sign-in
+// and credential retrieval.
+func classifyAuthError(err error) error {
+	switch {
+	case errors.Is(err, sso.ErrLoginRequired):
+		return WithExitCode(err, ExitAuthRequired)
+	case errors.Is(err, auth.ErrAccessDenied):
+		return WithExitCode(err, ExitAccessDenied)
+	case errors.Is(err, credstore.ErrUnavailable):
+		return WithExitCode(err, ExitCredStoreFailed)
+	}
+	return err
+}
+
+// Logger is the debug logger: to stderr with --debug, else discarded.
+func (f *Factory) Logger() *slog.Logger {
+	if f.Globals == nil || !f.Globals.Debug {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+}
