@@ -95,7 +95,7 @@ func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, 
 	if so.Interactive && !f.Globals.NoInput && f.IO.CanPrompt() {
 		prompt = f.IO.ReadSecret
 	}
-	store, err := openStore(ctx, credstore.Options{Backend: backend, Dir: filepath.Join(dir, "store"), Getenv: f.Getenv, Prompt: prompt})
+	store, err := openStore(ctx, credstore.Options{Backend: backend, Dir: StoreDir(dir), Getenv: f.Getenv, Prompt: prompt})
 	if err != nil {
 		return nil, WithExitCode(err, ExitCredStoreFailed)
 	}
@@ -155,6 +155,31 @@ func openStore(ctx context.Context, o credstore.Options) (credstore.Store, error
 	_ = kc.Put(desc, fs.UnlockKey(), fileKeyTTL)
 	return fs, nil
 }
+
+// FastStore opens a store without prompting and without a KDF, for hot
+// paths; ok is false when that is not possible (file store whose key is
+// not in the kernel keyring, memory store).
+func FastStore(ctx context.Context, backend, dir string) (credstore.Store, bool) {
+	switch backend {
+	case credstore.BackendFile:
+		key, ok := keycache.System().Get("sesame:file-store:" + hashDir(dir))
+		if !ok {
+			return nil, false
+		}
+		fs, err := credstore.NewFileWithKey(dir, key)
+		if err != nil {
+			return nil, false
+		}
+		return fs, true
+	case credstore.BackendKeyring:
+		st, err := credstore.Open(ctx, credstore.Options{Backend: backend})
+		return st, err == nil
+	}
+	return nil, false
+}
+
+// StoreDir is the file store's directory under the cache directory.
+func StoreDir(cacheDir string) string { return filepath.Join(cacheDir, "store") }
 
 func hashDir(dir string) string {
 	abs, err := filepath.Abs(dir)

@@ -5,11 +5,17 @@ package credprocess
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesame-cli/sesame/internal/auth"
 	"github.com/sesame-cli/sesame/internal/awsenv"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
+	"github.com/sesame-cli/sesame/internal/fastpath"
 )
 
 // NewCmd returns the credential-process command.
@@ -25,7 +31,9 @@ It never waits for a browser: SDKs hide the program's terminal, so a
 sign-in would look like a hang. When the Identity Center session has
 expired it fails at once with exit code 4 and a message to run
 'sesame login'. Cached credentials are returned without any network call
-while they have more than the profile's refresh_before left.`,
+while they have more than the profile's refresh_before left; while the
+configuration files are unchanged it does not even read them (see
+docs/security.md).`,
 		Example: `  # ~/.aws/config
   [profile plat-dev-plan]
   credential_process = sesame credential-process --identity plat-dev/TerraformPlanAccess
@@ -38,6 +46,10 @@ while they have more than the profile's refresh_before left.`,
 }
 
 func run(ctx context.Context, f *cmdutil.Factory) error {
+	if done, err := fast(ctx, f); done || err != nil {
+		return err
+	}
+	requested := f.Globals.Identity
 	s, err := f.NewSession(ctx, cmdutil.SessionOptions{Interactive: false})
 	if err != nil {
 		return err
@@ -50,7 +62,71 @@ func run(ctx context.Context, f *cmdutil.Factory) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.IO.Out.Write(awsenv.Process(awsenv.Values{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+	if err := write(f, c); err != nil {
+		return err
+	}
+	record(ctx, f, s, requested, id.Name, c)
+	return nil
+}
+
+func write(f *cmdutil.Factory, c auth.Credentials) error {
+	_, err := f.IO.Out.Write(awsenv.Process(awsenv.Values{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
 		SessionToken: c.SessionToken, Expiration: c.Expiration, AccountID: c.AccountID}))
 	return err
+}
+
+// record remembers which cache entry answered, for the fast path.
+func record(ctx context.Context, f *cmdutil.Factory, s *cmdutil.Session, requested, name string, c auth.Credentials) {
+	if s.Store.Name() == credstore.BackendMemory {
+		return
+	}
+	cfg, err := f.LoadConfig()
+	if err != nil {
+		return
+	}
+	key, err := s.Resolver.CacheKey(name)
+	if err != nil {
+		return
+	}
+	stamps, err := fastpath.Fingerprint(cfg.Root)
+	if err != nil {
+		return
+	}
+	_ = fastpath.Save(s.CacheDir, fastpath.Key(cfg.Root, f.Globals.Profiles, requested), &fastpath.Entry{
+		Identity: name, CacheKey: key, Backend: s.Store.Name(), RefreshBefore: s.Org.Profile.RefreshBefore.D(),
+		AccountID: c.AccountID, Files: stamps})
+}
+
+// fast answers from the cache when the configuration is unchanged since a
+// full run recorded the answer. done is false whenever anything is
+// uncertain; the full path then runs.
+func fast(ctx context.Context, f *cmdutil.Factory) (done bool, err error) {
+	root, err := config.Discover(config.LoadOptions{Path: f.Globals.ConfigPath, UserConfigDir: f.UserConfigDir})
+	if err != nil {
+		return false, nil
+	}
+	dir, err := f.CacheDir()
+	if err != nil {
+		return false, nil
+	}
+	e, ok := fastpath.Load(dir, fastpath.Key(root, f.Globals.Profiles, f.Globals.Identity))
+	if !ok {
+		return false, nil
+	}
+	if b := f.Getenv(credstore.EnvStore); b != "" && b != e.Backend {
+		return false, nil
+	}
+	if !e.Fresh(root) {
+		return false, nil
+	}
+	store, ok := cmdutil.FastStore(ctx, e.Backend, cmdutil.StoreDir(dir))
+	if !ok {
+		return false, nil
+	}
+	cache := &auth.StoreCache{Store: store, IsNotFound: func(err error) bool { return errors.Is(err, credstore.ErrNotFound) }}
+	c, ok, err := cache.Get(ctx, e.CacheKey)
+	if err != nil || !ok || !c.ValidFor(time.Now(), e.RefreshBefore) {
+		return false, nil
+	}
+	return true, write(f, c)
 }
