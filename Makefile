@@ -9,7 +9,7 @@ LDFLAGS   := -X $(BUILDINFO).Version=$(VERSION) -X $(BUILDINFO).Commit=$(COMMIT)
 .PHONY: build test lint bench
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sesame ./cmd/sesame
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sesame ./cmd/sesame
 
 test:
 	$(GO) test -race ./...

@@ -1,11 +1,14 @@
-// Command sesame is the AWS organization identity and authentication CLI.
-// Everything lives in internal/app; this file only hands over the exit code.
+// Command sesame is the AWS organization identity CLI.
 package main
 
 import (
 	"os"
 
 	"github.com/sesame-cli/sesame/internal/app"
+	"github.com/sesame-cli/sesame/internal/prelude"
 )
 
-func main() { os.Exit(app.Main()) }
+func main() {
+	prelude.Restore()
+	os.Exit(app.Main())
+}

@@ -2,15 +2,22 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sesame-cli/sesame/internal/cmdutil"
+	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/iostreams"
+	"github.com/sesame-cli/sesame/internal/org"
+	"github.com/sesame-cli/sesame/internal/sandbox"
 )
 
 // TestMain makes the test binary double as `sesame` inside scripts: the
@@ -22,24 +29,140 @@ func TestMain(m *testing.M) {
 	})
 }
 
-// TestScript runs the CLI scripts in testdata/script.
+// TestScript runs the CLI scripts in testdata/script. Every script gets
+// its own in-process sandbox (examples/acme, alice auto-approved) that
+// sesame reaches through AWS_ENDPOINT_URL, its own cache directory and an
+// encrypted file credential store; the sandbox-* commands inspect and
+// disturb that sandbox.
 func TestScript(t *testing.T) {
+	acme, err := filepath.Abs("../../examples/acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.LoadOptions{Path: acme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, diags := org.Resolve(cfg, org.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("examples/acme: %v", diags)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			// Under -race every process sleeps 1s at exit waiting for late
 			// race reports; each `exec sesame` would pay it.
 			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			acme, err := filepath.Abs("../../examples/acme")
-			if err != nil {
-				return err
-			}
 			env.Setenv("ACME", acme)
 			// Discovery must not find the developer's own configuration.
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
-			return nil
+
+			sb, err := sandbox.New(o, sandbox.Options{AutoApprove: "alice"})
+			if err != nil {
+				return err
+			}
+			srv := httptest.NewServer(sb)
+			env.Defer(srv.Close)
+			env.Values[sandboxKey{}] = sb
+			env.Setenv("SANDBOX_URL", srv.URL)
+			env.Setenv("AWS_ENDPOINT_URL", srv.URL)
+			env.Setenv("AWS_REGION", "us-east-1")
+			env.Setenv("SESAME_CONFIG", acme)
+			env.Setenv("SESAME_CACHE_DIR", filepath.Join(env.WorkDir, "cache"))
+			env.Setenv("SESAME_CREDENTIAL_STORE", "file")
+			env.Setenv("SESAME_FILE_PASSPHRASE", "test-passphrase")
+			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o700)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox-stats":  cmdSandboxStats,
+			"sandbox-faults": cmdSandboxFaults,
+			"sandbox-reset":  cmdSandboxReset,
+			"json-doc":       cmdJSONDoc,
 		},
 	})
+}
+
+type sandboxKey struct{}
+
+func scriptSandbox(ts *testscript.TestScript) *sandbox.Sandbox {
+	return ts.Value(sandboxKey{}).(*sandbox.Sandbox)
+}
+
+// sandbox-stats OP N asserts that the sandbox served operation OP exactly
+// N times since the script started (or the last sandbox-reset); with !,
+// that it did not.
+func cmdSandboxStats(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sandbox-stats OP N")
+	}
+	op := args[0]
+	got := scriptSandbox(ts).Stats()[op]
+	want, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("sandbox-stats: bad count %q", args[1])
+	}
+	if (got == want) == neg {
+		if neg {
+			ts.Fatalf("sandbox served %s %d times; want anything else", op, got)
+		}
+		ts.Fatalf("sandbox served %s %d times; want %d (all: %v)", op, got, want, scriptSandbox(ts).Stats())
+	}
+	ts.Logf("%s: %d", op, got)
+}
+
+// sandbox-faults JSON replaces the sandbox's fault configuration (the
+// body of PUT /_sandbox/faults, e.g. {"lifetimes":{"access_token":"1s"}}).
+func cmdSandboxFaults(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sandbox-faults JSON")
+	}
+	var c sandbox.FaultConfig
+	dec := json.NewDecoder(strings.NewReader(args[0]))
+	dec.DisallowUnknownFields()
+	ts.Check(dec.Decode(&c))
+	ts.Check(scriptSandbox(ts).SetFaults(c))
+}
+
+// sandbox-reset makes the sandbox forget every client, token and
+// credential it issued (so cached sessions stop working), its counters
+// and its faults.
+func cmdSandboxReset(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: sandbox-reset")
+	}
+	scriptSandbox(ts).Reset()
+}
+
+// json-doc FILE asserts that FILE holds exactly one JSON object and
+// nothing else but whitespace; with !, that it does not.
+func cmdJSONDoc(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: json-doc FILE")
+	}
+	data := ts.ReadFile(args[0])
+	err := oneJSONObject(data)
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("%s: %v", args[0], err)
+	case err == nil && neg:
+		ts.Fatalf("%s is one JSON document", args[0])
+	}
+}
+
+func oneJSONObject(data string) error {
+	dec := json.NewDecoder(strings.NewReader(data))
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("not a JSON object: %w", err)
+	}
+	if dec.More() {
+		return fmt.Errorf("more than one JSON document")
+	}
+	if rest := strings.TrimSpace(data[dec.InputOffset():]); rest != "" {
+		return fmt.Errorf("trailing data %q", rest)
+	}
+	return nil
 }
 
 func TestRunInterrupted(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
 	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/credprocess"
+	"github.com/sesame-cli/sesame/internal/cmd/demo"
 	"github.com/sesame-cli/sesame/internal/cmd/envcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/execcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/identities"
@@ -38,5 +39,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		execcmd.NewShellCmd(f),
 		envcmd.NewCmd(f),
 		credprocess.NewCmd(f),
+		demo.NewCmd(f),
 	)
 }

@@ -37,6 +37,7 @@ type Session struct {
 	f           *Factory
 	interactive bool
 	loginOpts   LoginOptions
+	endpoint    string
 	mu          sync.Mutex
 	tokens      map[string]*sso.Provider
 	logger      *slog.Logger
@@ -54,6 +55,9 @@ type SessionOptions struct {
 	// output another program reads (credential-process) pass false.
 	Interactive bool
 	Login       LoginOptions
+	// EndpointURL sends every AWS call to this endpoint (sesame demo's
+	// in-process sandbox); empty uses the standard SDK settings.
+	EndpointURL string
 }
 
 // CacheDir is where sesame keeps locks and the file credential store:
@@ -99,7 +103,7 @@ func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, 
 	if err != nil {
 		return nil, WithExitCode(err, ExitCredStoreFailed)
 	}
-	s := &Session{Org: o, Store: store, CacheDir: dir, f: f, tokens: map[string]*sso.Provider{}, loginOpts: so.Login,
+	s := &Session{Org: o, Store: store, CacheDir: dir, f: f, tokens: map[string]*sso.Provider{}, loginOpts: so.Login, endpoint: so.EndpointURL,
 		interactive: so.Interactive && !f.Globals.NoInput && f.IO.CanPrompt() && o.Profile.Login != "never",
 		logger:      f.Logger()}
 	var cache auth.Cache = &auth.StoreCache{Store: store, IsNotFound: isNotFound,
@@ -220,12 +224,34 @@ func (s *Session) awsConfig(p *org.Provider, region string) aws.Config {
 		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
 		awsconfig.WithRetryMaxAttempts(3))
 	if err != nil {
-		cfg = aws.Config{Region: region, Credentials: aws.AnonymousCredentials{}}
+		// LoadDefaultConfig insists that a profile named by AWS_PROFILE
+		// exists, even with the shared files turned off, so an inherited
+		// AWS_PROFILE lands here. Keep the endpoint settings of the
+		// environment (AWS_ENDPOINT_URL[_<SERVICE>]) all the same.
+		env, _ := awsconfig.NewEnvConfig()
+		cfg = aws.Config{Region: region, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 3,
+			ConfigSources: []any{env}}
+		if env.BaseEndpoint != "" && !aws.ToBool(env.IgnoreConfiguredEndpoints) {
+			cfg.BaseEndpoint = aws.String(env.BaseEndpoint)
+		}
 	}
 	if p != nil && p.EndpointURL != "" {
 		cfg.BaseEndpoint = aws.String(p.EndpointURL)
 	}
+	if s.endpoint != "" {
+		cfg.BaseEndpoint = aws.String(s.endpoint)
+	}
 	return cfg
+}
+
+// AWSConfig is the configuration for calls made with an identity's
+// credentials (set cfg.Credentials before use).
+func (s *Session) AWSConfig(id *org.Identity) aws.Config {
+	var p *org.Provider
+	if id != nil && len(id.Chain) > 0 {
+		p, _ = s.Org.Provider(id.Chain[0])
+	}
+	return s.awsConfig(p, s.Region(id))
 }
 
 // Tokens returns the token provider of an Identity Center provider.

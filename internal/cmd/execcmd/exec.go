@@ -15,6 +15,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/awsenv"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
+	"github.com/sesame-cli/sesame/internal/org"
 )
 
 // NestedVar marks a process started by sesame exec or shell; its value is
@@ -109,18 +110,23 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	return Exec(ctx, f, s, id, opts.Args, nil)
+}
+
+// Exec runs args with the credentials of id, adding extraEnv.
+func Exec(ctx context.Context, f *cmdutil.Factory, s *cmdutil.Session, id *org.Identity, args, extraEnv []string) error {
 	c, err := s.Retrieve(ctx, id)
 	if err != nil {
 		return err
 	}
-	path, err := exec.LookPath(opts.Args[0])
+	path, err := exec.LookPath(args[0])
 	if err != nil {
-		return cmdutil.WithExitCode(fmt.Errorf("%s: command not found", opts.Args[0]), 127)
+		return cmdutil.WithExitCode(fmt.Errorf("%s: command not found", args[0]), 127)
 	}
 	v := awsenv.Values{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
 		Expiration: c.Expiration, Region: s.Region(id), Identity: id.Name}
 	env := append(v.Environ(os.Environ()), NestedVar+"="+id.Name)
-	return runChild(f, path, opts.Args, env)
+	return runChild(f, path, args, append(env, extraEnv...))
 }
 
 // runChild runs the command and returns its exit status as the error.

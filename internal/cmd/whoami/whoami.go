@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/cmdutil"
+	"github.com/sesame-cli/sesame/internal/org"
 )
 
 // Options are the inputs of `sesame whoami`.
@@ -65,21 +65,10 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.Retrieve(ctx, id)
+	r, err := Caller(ctx, s, id)
 	if err != nil {
 		return err
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(s.Region(id)),
-		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)))
-	if err != nil {
-		return err
-	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		return fmt.Errorf("GetCallerIdentity: %w", err)
-	}
-	r := Result{Identity: id.Name, Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId), Expiration: c.Expiration}
 	if opts.Format == "json" {
 		enc := json.NewEncoder(f.IO.Out)
 		enc.SetIndent("", "  ")
@@ -90,4 +79,19 @@ func run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(f.IO.Out, "expires   %s (in %s)\n", r.Expiration.Local().Format(time.RFC3339), time.Until(r.Expiration).Round(time.Minute))
 	}
 	return nil
+}
+
+// Caller gets the identity's credentials and asks STS who they are.
+func Caller(ctx context.Context, s *cmdutil.Session, id *org.Identity) (Result, error) {
+	c, err := s.Retrieve(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	cfg := s.AWSConfig(id)
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Result{}, fmt.Errorf("GetCallerIdentity: %w", err)
+	}
+	return Result{Identity: id.Name, Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId), Expiration: c.Expiration}, nil
 }
