@@ -2,21 +2,16 @@ package credstore
 
 import (
 	"context"
-	"os"
 	"testing"
-
-	"github.com/99designs/keyring"
 )
 
 // BenchmarkGet measures one Get of a 2 KiB credential, the hot path of
 // `sesame credential-process`. The "cold" variants build a new store per
-// iteration, as a new process would.
+// iteration, as a new process would. BenchmarkGetKeyring (Linux) covers the
+// OS keyrings.
 func BenchmarkGet(b *testing.B) {
 	ctx := context.Background()
-	value := make([]byte, 2048)
-	for i := range value {
-		value[i] = byte(i)
-	}
+	value := benchValue()
 
 	b.Run("memory", func(b *testing.B) {
 		s := NewMemory()
@@ -38,23 +33,6 @@ func BenchmarkGet(b *testing.B) {
 		benchGet(b, func() Store { s, _ := NewFile(dir, constPass(goodPass)); return s })
 	})
 
-	backends := []keyring.BackendType{keyring.KeyCtlBackend}
-	if os.Getenv("SESAME_TEST_SECRET_SERVICE") == "1" {
-		backends = append(backends, keyring.SecretServiceBackend)
-	}
-	for _, backend := range backends {
-		cfg := KeyringConfig{ServiceName: "sesame-bench-" + randomHex(4), Backends: []keyring.BackendType{backend}}
-		s, _ := NewKeyring(cfg)
-		if err := s.Set(ctx, "k", value); err != nil {
-			b.Logf("%s unavailable: %v", backend, err)
-			continue
-		}
-		b.Run("keyring-"+string(backend)+"-warm", func(b *testing.B) { benchGet(b, func() Store { return s }) })
-		b.Run("keyring-"+string(backend)+"-cold", func(b *testing.B) {
-			benchGet(b, func() Store { s, _ := NewKeyring(cfg); return s })
-		})
-		s.Delete(ctx, "k")
-	}
 }
 
 func benchGet(b *testing.B, store func() Store) {
@@ -64,4 +42,12 @@ func benchGet(b *testing.B, store func() Store) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func benchValue() []byte {
+	value := make([]byte, 2048)
+	for i := range value {
+		value[i] = byte(i)
+	}
+	return value
 }
