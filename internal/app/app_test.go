@@ -15,6 +15,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/cmdutil"
 	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/iostreams"
 	"github.com/sesame-cli/sesame/internal/org"
 	"github.com/sesame-cli/sesame/internal/sandbox"
@@ -70,6 +71,9 @@ func TestScript(t *testing.T) {
 			env.Setenv("SESAME_CONFIG", acme)
 			env.Setenv("SESAME_CACHE_DIR", filepath.Join(env.WorkDir, "cache"))
 			env.Setenv("SESAME_CREDENTIAL_STORE", "file")
+			// Park the file store key in the kernel keyring only briefly, so
+			// test runs do not fill the user's key quota.
+			env.Setenv("SESAME_KEYCACHE_TTL", "2m")
 			env.Setenv("SESAME_FILE_PASSPHRASE", "test-passphrase")
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
 			return os.MkdirAll(filepath.Join(env.WorkDir, "home"), 0o700)
@@ -79,6 +83,7 @@ func TestScript(t *testing.T) {
 			"sandbox-faults": cmdSandboxFaults,
 			"sandbox-reset":  cmdSandboxReset,
 			"json-doc":       cmdJSONDoc,
+			"store-secrets":  cmdStoreSecrets,
 		},
 	})
 }
@@ -185,4 +190,58 @@ func TestRunNoArgsPrintsHelp(t *testing.T) {
 	if out.Len() == 0 {
 		t.Error("no help on stdout")
 	}
+}
+
+// store-secrets FILE opens the script's file credential store
+// ($SESAME_CACHE_DIR/store, $SESAME_FILE_PASSPHRASE) and writes every
+// secret in it (string values under a key naming a token or a secret:
+// access and refresh tokens, client secret, secret keys, session tokens)
+// to the end of FILE, one a line, for grep -F -f.
+func cmdStoreSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: store-secrets FILE")
+	}
+	pass := ts.Getenv("SESAME_FILE_PASSPHRASE")
+	st, err := credstore.NewFile(filepath.Join(ts.Getenv("SESAME_CACHE_DIR"), "store"), func() (string, error) { return pass, nil })
+	ts.Check(err)
+	ctx := context.Background()
+	keys, err := st.Keys(ctx, "")
+	ts.Check(err)
+	var secrets []string
+	for _, k := range keys {
+		data, err := st.Get(ctx, k)
+		ts.Check(err)
+		var v any
+		if json.Unmarshal(data, &v) == nil {
+			secrets = appendSecrets(secrets, "", v)
+		}
+	}
+	if len(secrets) == 0 {
+		ts.Fatalf("no secrets in the store (keys %v)", keys)
+	}
+	ts.Logf("%d secrets in %d entries", len(secrets), len(keys))
+	fh, err := os.OpenFile(ts.MkAbs(args[0]), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	ts.Check(err)
+	_, err = fh.WriteString(strings.Join(secrets, "\n") + "\n")
+	ts.Check(err)
+	ts.Check(fh.Close())
+}
+
+func appendSecrets(out []string, key string, v any) []string {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			out = appendSecrets(out, k, e)
+		}
+	case []any:
+		for _, e := range v {
+			out = appendSecrets(out, key, e)
+		}
+	case string:
+		k := strings.ToLower(key)
+		if v != "" && (strings.Contains(k, "token") || strings.Contains(k, "secret")) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

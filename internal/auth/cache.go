@@ -3,8 +3,11 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/sesame-cli/sesame/internal/credstore"
 )
 
 // SecretStore is where cached credentials live (the credential store).
@@ -20,8 +23,12 @@ type StoreCache struct {
 	Store SecretStore
 	// IsNotFound tells a missing entry from a failing store.
 	IsNotFound func(error) bool
-	// Warn is told about entries that cannot be read (treated as missing).
+	// Warn is told about entries that cannot be read (treated as missing),
+	// once per key.
 	Warn func(msg string)
+
+	mu     sync.Mutex
+	warned map[string]bool
 }
 
 const cacheVersion = 1
@@ -37,6 +44,12 @@ func cacheKey(key string) string { return "creds/" + key }
 func (c *StoreCache) Get(ctx context.Context, key string) (Credentials, bool, error) {
 	data, err := c.Store.Get(ctx, cacheKey(key))
 	if err != nil {
+		// A damaged entry (the file store's ErrCorrupt also matches
+		// ErrNotFound) is a miss, but one worth a warning.
+		if errors.Is(err, credstore.ErrCorrupt) {
+			c.warn(key)
+			return Credentials{}, false, nil
+		}
 		if c.IsNotFound != nil && c.IsNotFound(err) {
 			return Credentials{}, false, nil
 		}
@@ -44,12 +57,26 @@ func (c *StoreCache) Get(ctx context.Context, key string) (Credentials, bool, er
 	}
 	var e cacheEntry
 	if err := json.Unmarshal(data, &e); err != nil || e.Version != cacheVersion || e.Credentials.AccessKeyID == "" {
-		if c.Warn != nil {
-			c.Warn(fmt.Sprintf("cached credentials %s are unreadable; fetching new ones", key))
-		}
+		c.warn(key)
 		return Credentials{}, false, nil
 	}
 	return e.Credentials, true, nil
+}
+
+func (c *StoreCache) warn(key string) {
+	if c.Warn == nil {
+		return
+	}
+	c.mu.Lock()
+	first := !c.warned[key]
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	c.warned[key] = true
+	c.mu.Unlock()
+	if first {
+		c.Warn(fmt.Sprintf("cached credentials %s are unreadable; fetching new ones", key))
+	}
 }
 
 // Put implements Cache.

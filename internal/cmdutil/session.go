@@ -99,7 +99,7 @@ func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, 
 	if so.Interactive && !f.Globals.NoInput && f.IO.CanPrompt() {
 		prompt = f.IO.ReadSecret
 	}
-	store, err := openStore(ctx, credstore.Options{Backend: backend, Dir: StoreDir(dir), Getenv: f.Getenv, Prompt: prompt})
+	store, err := openStore(ctx, f.keyCache(), credstore.Options{Backend: backend, Dir: StoreDir(dir), Getenv: f.Getenv, Prompt: prompt})
 	if err != nil {
 		return nil, WithExitCode(err, ExitCredStoreFailed)
 	}
@@ -131,11 +131,10 @@ const fileKeyTTL = 12 * time.Hour
 // for the unwrapped data key in the kernel keyring, so only the first
 // process after a sign-in (or after the key times out) pays for the
 // passphrase KDF; the files on disk stay encrypted either way.
-func openStore(ctx context.Context, o credstore.Options) (credstore.Store, error) {
+func openStore(ctx context.Context, kc keyCache, o credstore.Options) (credstore.Store, error) {
 	if o.Backend != credstore.BackendFile {
 		return credstore.Open(ctx, o)
 	}
-	kc := keycache.System()
 	desc := "sesame:file-store:" + hashDir(o.Dir)
 	if key, ok := kc.Get(desc); ok {
 		if fs, err := credstore.NewFileWithKey(o.Dir, key); err == nil {
@@ -156,17 +155,40 @@ func openStore(ctx context.Context, o credstore.Options) (credstore.Store, error
 	if err := fs.Unlock(ctx); err != nil {
 		return nil, err
 	}
-	_ = kc.Put(desc, fs.UnlockKey(), fileKeyTTL)
+	_ = kc.Put(desc, fs.UnlockKey(), kc.ttl)
 	return fs, nil
+}
+
+// keyCache is the kernel key cache with the lifetime to give new keys.
+type keyCache struct {
+	keycache.Cache
+	ttl time.Duration
+}
+
+// keyCache honours SESAME_KEYCACHE_TTL: a duration (default 12h), or 0 /
+// off to never park the file store's key.
+func (f *Factory) keyCache() keyCache {
+	v := f.Getenv("SESAME_KEYCACHE_TTL")
+	switch v {
+	case "":
+		return keyCache{keycache.System(), fileKeyTTL}
+	case "0", "off":
+		return keyCache{keycache.None{}, 0}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return keyCache{keycache.None{}, 0}
+	}
+	return keyCache{keycache.System(), d}
 }
 
 // FastStore opens a store without prompting and without a KDF, for hot
 // paths; ok is false when that is not possible (file store whose key is
 // not in the kernel keyring, memory store).
-func FastStore(ctx context.Context, backend, dir string) (credstore.Store, bool) {
+func (f *Factory) FastStore(ctx context.Context, backend, dir string) (credstore.Store, bool) {
 	switch backend {
 	case credstore.BackendFile:
-		key, ok := keycache.System().Get("sesame:file-store:" + hashDir(dir))
+		key, ok := f.keyCache().Get("sesame:file-store:" + hashDir(dir))
 		if !ok {
 			return nil, false
 		}

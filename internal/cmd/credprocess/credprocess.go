@@ -6,6 +6,7 @@ package credprocess
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -119,14 +120,16 @@ func fast(ctx context.Context, f *cmdutil.Factory) (done bool, err error) {
 	if !e.Fresh(root) {
 		return false, nil
 	}
-	store, ok := cmdutil.FastStore(ctx, e.Backend, cmdutil.StoreDir(dir))
+	store, ok := f.FastStore(ctx, e.Backend, cmdutil.StoreDir(dir))
 	if !ok {
 		return false, nil
 	}
 	cache := &auth.StoreCache{Store: store, IsNotFound: func(err error) bool { return errors.Is(err, credstore.ErrNotFound) }}
 	c, ok, err := cache.Get(ctx, e.CacheKey)
-	if err != nil || !ok || !c.ValidFor(time.Now(), e.RefreshBefore) {
+	now := time.Now()
+	if err != nil || !ok || !c.ValidFor(now, e.RefreshBefore) {
 		return false, nil
 	}
+	f.Logger().Debug(fmt.Sprintf("%s: cached, expires in %s (configuration unchanged: not read)", e.Identity, c.Expiration.Sub(now).Round(time.Second)))
 	return true, write(f, c)
 }
