@@ -392,3 +392,27 @@ func (f *Factory) Logger() *slog.Logger {
 			return a
 		}}))
 }
+
+// SelectedIdentity opens a session and picks the identity to act as.
+func (f *Factory) SelectedIdentity(ctx context.Context, so SessionOptions) (*Session, *org.Identity, error) {
+	s, err := f.NewSession(ctx, so)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := s.Identity()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, id, nil
+}
+
+// SelectedCredentials opens a session, picks the identity and retrieves its
+// credentials: what exec, env and credential-process all start with.
+func (f *Factory) SelectedCredentials(ctx context.Context, so SessionOptions) (*Session, *org.Identity, auth.Credentials, error) {
+	s, id, err := f.SelectedIdentity(ctx, so)
+	if err != nil {
+		return nil, nil, auth.Credentials{}, err
+	}
+	c, err := s.Retrieve(ctx, id)
+	return s, id, c, err
+}

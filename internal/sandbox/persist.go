@@ -31,25 +31,31 @@ func (s *Sandbox) load() error {
 	return nil
 }
 
-// persist writes the state when a request changed it, before that
-// request's response goes out. The file holds secrets: it is 0600 and
-// replaced atomically (temp file, fsync, rename).
+// persist runs after a request, before its response goes out. If the
+// state changed since before (the change counter when the request began),
+// it returns once a write that includes the change is on disk. The file
+// holds secrets: it is 0600 and replaced atomically (temp file, fsync,
+// rename).
 //
-// Concurrent requests share writes (group commit): a request waits for a
-// write that started after its change, and that one write covers every
-// change made in the meantime. Without this every changing request
-// marshalled the whole state and fsynced it on its own, one after the
-// other, and --state-dir served about a hundred GetRoleCredentials a
-// second.
-func (s *Sandbox) persist() {
+// The file is written without holding s.mu, so requests go on being
+// served during the fsync, and concurrent requests share writes (group
+// commit): a request waits for a write that started after its change, and
+// that one write covers every change made in the meantime. A request that
+// changed nothing (GetCallerIdentity, ListAccounts, ...) does not wait
+// for other requests' writes.
+func (s *Sandbox) persist(before uint64) {
 	if s.stateDir == "" {
 		return
 	}
+	want := s.gen.Load()
+	if want == before {
+		return // nothing changed while this request ran
+	}
 	s.mu.Lock()
-	want, done := s.gen, s.saved >= s.gen
+	done := s.saved >= want
 	s.mu.Unlock()
 	if done {
-		return // nothing changed since the last write finished
+		return
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -58,7 +64,7 @@ func (s *Sandbox) persist() {
 		s.mu.Unlock()
 		return // the write this request waited for included its change
 	}
-	gen := s.gen
+	gen := s.gen.Load()
 	data, err := json.Marshal(s.st)
 	s.mu.Unlock()
 	if err == nil {
@@ -96,4 +102,4 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // markDirty records that the state changed; callers hold s.mu.
-func (s *Sandbox) markDirty() { s.gen++ }
+func (s *Sandbox) markDirty() { s.gen.Add(1) }

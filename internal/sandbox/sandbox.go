@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesame-cli/sesame/internal/org"
@@ -44,11 +45,12 @@ type Sandbox struct {
 	st     *state
 	stats  map[string]int
 	faults *faults
-	// gen counts changes to st (markDirty); saved is the gen the last
-	// finished state-file write included. writeMu orders the writes
-	// (persist).
-	gen, saved uint64
-	writeMu    sync.Mutex
+	// gen counts changes to st (markDirty, under mu); saved (under mu)
+	// is the gen the last finished state-file write included; writeMu
+	// orders the writes (persist).
+	gen     atomic.Uint64
+	saved   uint64
+	writeMu sync.Mutex
 }
 
 // New builds a sandbox for the organization.
@@ -114,9 +116,10 @@ const maxBody = 1 << 20
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := randomString("abcdef0123456789", 32)
 	reqID = reqID[:8] + "-" + reqID[8:12] + "-" + reqID[12:16] + "-" + reqID[16:20] + "-" + reqID[20:]
+	before := s.gen.Load()
 	if strings.HasPrefix(r.URL.Path, "/_sandbox/") {
 		s.control(w, r)
-		s.persist()
+		s.persist(before)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -142,7 +145,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := rt.h(w, r, reqID); e != nil {
 		writeError(w, rt.proto, reqID, e)
 	}
-	s.persist()
+	s.persist(before)
 }
 
 func (s *Sandbox) route(r *http.Request) (route, *apiError) {
@@ -229,7 +232,7 @@ func (s *Sandbox) Reset() {
 	s.faults = newFaults()
 	s.markDirty()
 	s.mu.Unlock()
-	s.persist()
+	s.persist(0)
 }
 
 // baseURL is where clients reached this sandbox, for verification URIs

@@ -51,15 +51,7 @@ func run(ctx context.Context, f *cmdutil.Factory) error {
 		return err
 	}
 	requested := f.Globals.Identity
-	s, err := f.NewSession(ctx, cmdutil.SessionOptions{Interactive: false})
-	if err != nil {
-		return err
-	}
-	id, err := s.Identity()
-	if err != nil {
-		return err
-	}
-	c, err := s.Retrieve(ctx, id)
+	s, id, c, err := f.SelectedCredentials(ctx, cmdutil.SessionOptions{Interactive: false})
 	if err != nil {
 		return err
 	}

@@ -52,15 +52,7 @@ the file named by $GITHUB_ENV, so later steps of the job get them.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	s, err := f.NewSession(ctx, cmdutil.SessionOptions{Interactive: true})
-	if err != nil {
-		return err
-	}
-	id, err := s.Identity()
-	if err != nil {
-		return err
-	}
-	c, err := s.Retrieve(ctx, id)
+	s, id, c, err := f.SelectedCredentials(ctx, cmdutil.SessionOptions{Interactive: true})
 	if err != nil {
 		return err
 	}

@@ -102,11 +102,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return cmdutil.WithHint(fmt.Errorf("already inside sesame exec with identity %s", outer),
 			"exit that shell first, or pass --allow-nested")
 	}
-	s, err := f.NewSession(ctx, cmdutil.SessionOptions{Interactive: true})
-	if err != nil {
-		return err
-	}
-	id, err := s.Identity()
+	s, id, err := f.SelectedIdentity(ctx, cmdutil.SessionOptions{Interactive: true})
 	if err != nil {
 		return err
 	}

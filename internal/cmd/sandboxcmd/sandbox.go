@@ -53,8 +53,10 @@ approve, faults) is described in docs/sandbox.md.
 
 The sandbox stops cleanly on Ctrl-C or SIGTERM. With --state-dir, issued
 clients, tokens and credentials survive a restart.`,
-		Example: `  # Start on a random port and sign everyone in as alice
-  eval "$(sesame sandbox --config examples/acme --auto-approve alice &)"
+		Example: `  # Start on a random port and sign everyone in as alice; the environment
+  # to use it is in sandbox.env once the sandbox listens
+  sesame sandbox --config examples/acme --auto-approve alice > sandbox.env &
+  sleep 1; . ./sandbox.env
 
   # A fixed port, state kept across restarts
   sesame sandbox --addr 127.0.0.1:4566 --state-dir ~/.cache/sesame-sandbox

@@ -57,11 +57,7 @@ Prints the account, the caller ARN and when the credentials expire.`,
 
 func run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	s, err := f.NewSession(ctx, cmdutil.SessionOptions{Interactive: true})
-	if err != nil {
-		return err
-	}
-	id, err := s.Identity()
+	s, id, err := f.SelectedIdentity(ctx, cmdutil.SessionOptions{Interactive: true})
 	if err != nil {
 		return err
 	}
