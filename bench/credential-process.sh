@@ -17,7 +17,7 @@ if [[ "${1:-}" != "--in-session" ]]; then
 	command -v hyperfine >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null; }
 	work="$(mktemp -d)"
 	trap 'rm -rf "$work"' EXIT
-	CGO_ENABLED=0 go build -trimpath -o "$work/sesame" ./cmd/sesame
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/sesame" ./cmd/sesame
 	CGO_ENABLED=0 go build -trimpath -o "$work/noop" ./bench/noop
 	export BENCH_WORK="$work"
 	"$0" --in-session file

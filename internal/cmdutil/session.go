@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/cli/browser"
 
 	"github.com/sesame-cli/sesame/internal/auth"
@@ -182,26 +182,71 @@ func (f *Factory) keyCache() keyCache {
 	return keyCache{keycache.System(), d}
 }
 
-// FastStore opens a store without prompting and without a KDF, for hot
-// paths; ok is false when that is not possible (file store whose key is
-// not in the kernel keyring, memory store).
-func (f *Factory) FastStore(ctx context.Context, backend, dir string) (credstore.Store, bool) {
+// FastStore opens, without prompting and without a KDF, the store the
+// credential-process fast path reads for backend: the file store itself
+// (its key parked in the kernel keyring), or for the OS keyring the hot
+// copy (see HotStore). ok is false when that is not possible.
+func (f *Factory) FastStore(ctx context.Context, backend, cacheDir string) (credstore.Store, bool) {
+	var dir, desc string
 	switch backend {
 	case credstore.BackendFile:
-		key, ok := f.keyCache().Get("sesame:file-store:" + hashDir(dir))
-		if !ok {
-			return nil, false
-		}
-		fs, err := credstore.NewFileWithKey(dir, key)
-		if err != nil {
-			return nil, false
-		}
-		return fs, true
+		dir = StoreDir(cacheDir)
+		desc = "sesame:file-store:" + hashDir(dir)
 	case credstore.BackendKeyring:
-		st, err := credstore.Open(ctx, credstore.Options{Backend: backend})
-		return st, err == nil
+		dir = HotDir(cacheDir)
+		desc = "sesame:hot-cache:" + hashDir(dir)
+	default:
+		return nil, false
 	}
-	return nil, false
+	key, ok := f.keyCache().Get(desc)
+	if !ok {
+		return nil, false
+	}
+	fs, err := credstore.NewFileWithKey(dir, key)
+	if err != nil {
+		return nil, false
+	}
+	return fs, true
+}
+
+// HotDir holds the hot copy of cached credentials for the keyring backend.
+func HotDir(cacheDir string) string { return filepath.Join(cacheDir, "hot") }
+
+// HotStore returns the hot copy of the cache for the OS keyring backend:
+// an encrypted file store whose random key lives only in the kernel
+// keyring. Reading a secret from the OS keyring costs a D-Bus round trip
+// (milliseconds) per process; the hot copy lets credential-process skip it.
+// When the kernel key is gone (expired, reboot) the copy is unreadable and
+// is recreated with a new key.
+func (f *Factory) HotStore(ctx context.Context, cacheDir string) (credstore.Store, error) {
+	kc := f.keyCache()
+	if kc.ttl == 0 {
+		return nil, errors.New("key cache off")
+	}
+	if st, ok := f.FastStore(ctx, credstore.BackendKeyring, cacheDir); ok {
+		if fs := st.(*credstore.FileStore); fs.Unlock(ctx) == nil {
+			return fs, nil
+		}
+	}
+	dir := HotDir(cacheDir)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	fs, err := credstore.NewFile(dir, func() (string, error) { return hex.EncodeToString(secret), nil })
+	if err != nil {
+		return nil, err
+	}
+	if err := fs.Unlock(ctx); err != nil {
+		return nil, err
+	}
+	if err := kc.Put("sesame:hot-cache:"+hashDir(dir), fs.UnlockKey(), kc.ttl); err != nil {
+		return nil, err
+	}
+	return fs, nil
 }
 
 // StoreDir is the file store's directory under the cache directory.
@@ -236,26 +281,18 @@ func safeName(name string) string {
 }
 
 // awsConfig is the base configuration for calls made for provider p:
-// the standard SDK settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>)
-// apply, a provider's endpoint_url wins, and no ambient credentials are
-// ever used.
+// the standard SDK endpoint settings (AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_<SERVICE>, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) apply, a
+// provider's endpoint_url wins, and no ambient credentials, profiles or
+// shared files are ever used. It is built by hand rather than with the
+// SDK's config loader: sesame needs none of the loader's sources, and
+// linking it costs every invocation start-up time (see docs/security.md).
 func (s *Session) awsConfig(p *org.Provider, region string) aws.Config {
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background(),
-		awsconfig.WithRegion(region),
-		awsconfig.WithCredentialsProvider(aws.AnonymousCredentials{}),
-		awsconfig.WithSharedConfigFiles(nil), awsconfig.WithSharedCredentialsFiles(nil),
-		awsconfig.WithRetryMaxAttempts(3))
-	if err != nil {
-		// LoadDefaultConfig insists that a profile named by AWS_PROFILE
-		// exists, even with the shared files turned off, so an inherited
-		// AWS_PROFILE lands here. Keep the endpoint settings of the
-		// environment (AWS_ENDPOINT_URL[_<SERVICE>]) all the same.
-		env, _ := awsconfig.NewEnvConfig()
-		cfg = aws.Config{Region: region, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 3,
-			ConfigSources: []any{env}}
-		if env.BaseEndpoint != "" && !aws.ToBool(env.IgnoreConfiguredEndpoints) {
-			cfg.BaseEndpoint = aws.String(env.BaseEndpoint)
-		}
+	env := envEndpoints{getenv: s.f.Getenv}
+	cfg := aws.Config{Region: region, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 3,
+		ConfigSources: []any{env}}
+	if u := env.base(); u != "" {
+		cfg.BaseEndpoint = aws.String(u)
 	}
 	if p != nil && p.EndpointURL != "" {
 		cfg.BaseEndpoint = aws.String(p.EndpointURL)
@@ -264,6 +301,30 @@ func (s *Session) awsConfig(p *org.Provider, region string) aws.Config {
 		cfg.BaseEndpoint = aws.String(s.endpoint)
 	}
 	return cfg
+}
+
+// envEndpoints reads the SDK's endpoint environment variables. Service
+// clients ask it for AWS_ENDPOINT_URL_<SERVICE> through ConfigSources.
+type envEndpoints struct{ getenv func(string) string }
+
+func (e envEndpoints) ignored() bool {
+	return strings.EqualFold(e.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true")
+}
+
+func (e envEndpoints) base() string {
+	if e.ignored() {
+		return ""
+	}
+	return e.getenv("AWS_ENDPOINT_URL")
+}
+
+// GetServiceBaseEndpoint is the interface AWS service clients look for.
+func (e envEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	if e.ignored() {
+		return "", false, nil
+	}
+	u := e.getenv("AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_"))
+	return u, u != "", nil
 }
 
 // AWSConfig is the configuration for calls made with an identity's

@@ -30,7 +30,7 @@ func (s *Sandbox) assumeRole(w http.ResponseWriter, r *http.Request, reqID strin
 		return validation("roleArn", roleARN, "Member must satisfy regular expression pattern: arn:aws:iam::<account>:role/<name>")
 	case session == "":
 		return validation("roleSessionName", "null", "Member must not be null")
-	case !sessionNameRe.MatchString(session):
+	case !sessionNameRe().MatchString(session):
 		return validation("roleSessionName", session, "Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*")
 	}
 	secs, apiErr := durationParam(f, 3600, 900, 43200)
@@ -42,7 +42,7 @@ func (s *Sandbox) assumeRole(w http.ResponseWriter, r *http.Request, reqID strin
 		return validation("externalId", externalID, "Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:/-]*")
 	}
 	sourceIdentity := f.Get("SourceIdentity")
-	if sourceIdentity != "" && (!sessionNameRe.MatchString(sourceIdentity) || strings.HasPrefix(strings.ToLower(sourceIdentity), "aws:")) {
+	if sourceIdentity != "" && (!sessionNameRe().MatchString(sourceIdentity) || strings.HasPrefix(strings.ToLower(sourceIdentity), "aws:")) {
 		return validation("sourceIdentity", sourceIdentity, "Member must have length between 2 and 64 and satisfy regular expression pattern: [\\w+=,.@-]*")
 	}
 	tags, transitive, apiErr := sessionTags(f)

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ import (
 // code and state, or error=access_denied.
 
 // challengeRe is an S256 challenge: 32 bytes, base64url without padding.
-var challengeRe = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+var challengeRe = lazyRegexp(`^[A-Za-z0-9_-]{43}$`)
 
 func (s *Sandbox) authorize(w http.ResponseWriter, r *http.Request, reqID string) *apiError {
 	switch r.Method {
@@ -96,7 +95,7 @@ func (s *Sandbox) authorizeLocked(q url.Values) (o outcome) {
 		o.fail("unauthorized_client", "the client was not registered for the authorization_code grant")
 	case q.Get("code_challenge_method") != "S256":
 		o.fail("invalid_request", "PKCE is required with code_challenge_method=S256")
-	case !challengeRe.MatchString(q.Get("code_challenge")):
+	case !challengeRe().MatchString(q.Get("code_challenge")):
 		o.fail("invalid_request", "code_challenge must be 43 base64url characters (S256)")
 	}
 	for _, sc := range scopes {

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 )
 
@@ -51,7 +50,7 @@ func (s *Sandbox) CreateUserKey(account, user string) (*credential, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown account %q", account)
 	}
-	if !sessionNameRe.MatchString(user) {
+	if !sessionNameRe().MatchString(user) {
 		return nil, fmt.Errorf("user name %q must be 2 to 64 characters of letters, digits and +=,.@_-", user)
 	}
 	s.mu.Lock()
@@ -71,4 +70,4 @@ func (s *Sandbox) lookupCredential(akid string) (*credential, bool) {
 
 // sessionNameRe is the pattern of role session names and IAM user names
 // the sandbox accepts.
-var sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+var sessionNameRe = lazyRegexp(`^[\w+=,.@-]{2,64}$`)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -88,13 +89,19 @@ func (s *Sandbox) federationLogin(w http.ResponseWriter, r *http.Request, reqID 
 		expires = s.now().Add(time.Duration(tok.Duration) * time.Second)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	return execPage(w, consolePage, map[string]any{
+	return execPage(w, consolePage(), map[string]any{
 		"Account": account, "Role": roleName, "Session": c.ARN, "SourceIdentity": c.SourceIdentity,
 		"Destination": dest.String(), "Issuer": q.Get("Issuer"), "Expires": expires.UTC().Format(time.RFC3339),
 	})
 }
 
-var consolePage = template.Must(template.New("console").Parse(`<!doctype html>
+// consolePage is parsed on first use: templates cost start-up time for
+// every sesame command, and only the sandbox renders them.
+var consolePage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("console").Parse(consolePageHTML))
+})
+
+const consolePageHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AWS console (sesame sandbox)</title>
 <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem}
 dt{font-weight:600;margin-top:.6rem}dd{margin:0;font-family:ui-monospace,monospace}</style></head>
@@ -109,7 +116,7 @@ dt{font-weight:600;margin-top:.6rem}dd{margin:0;font-family:ui-monospace,monospa
 <dt>Issuer</dt><dd id="issuer">{{.Issuer}}</dd>
 <dt>Console session ends</dt><dd id="expires">{{.Expires}}</dd>
 </dl></body></html>
-`))
+`
 
 // execPage renders a page, turning a template failure into an error page.
 func execPage(w http.ResponseWriter, t *template.Template, data any) *apiError {

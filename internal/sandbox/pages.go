@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/sesame-cli/sesame/internal/org"
 )
@@ -29,7 +30,12 @@ type pageData struct {
 	Scopes      []string
 }
 
-var pageTmpl = template.Must(template.New("pages").Funcs(template.FuncMap{"join": strings.Join}).Parse(`
+// pageTmpl is parsed on first use (see consolePage).
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("pages").Funcs(template.FuncMap{"join": strings.Join}).Parse(pagesHTML))
+})
+
+const pagesHTML = `
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · sesame sandbox</title>
@@ -93,7 +99,7 @@ talk to it unchanged through <code>AWS_ENDPOINT_URL</code>. No AWS account is in
 {{define "error"}}{{template "head" .}}
 <p class="err" id="error" data-testid="error">{{.Message}}</p>
 {{template "foot" .}}{{end}}
-`))
+`
 
 // page fills the fields every page shows.
 func (s *Sandbox) page(title string) *pageData {
@@ -110,7 +116,7 @@ func (s *Sandbox) page(title string) *pageData {
 // client's loopback port.
 func render(w http.ResponseWriter, status int, name string, d *pageData) *apiError {
 	var b bytes.Buffer
-	if err := pageTmpl.ExecuteTemplate(&b, name, d); err != nil {
+	if err := pageTmpl().ExecuteTemplate(&b, name, d); err != nil {
 		return &apiError{Status: 500, Code: "InternalFailure", Message: "page " + name + ": " + err.Error()}
 	}
 	h := w.Header()
@@ -135,12 +141,13 @@ func (s *Sandbox) pageError(w http.ResponseWriter, reqID string, status int, for
 
 // crossOrigin refuses form posts from other sites (Sec-Fetch-Site and
 // Origin), so a page elsewhere cannot approve a sign-in for the user.
-var crossOrigin = http.NewCrossOriginProtection()
+// crossOrigin is built on first use, like the templates.
+var crossOrigin = sync.OnceValue(http.NewCrossOriginProtection)
 
 // readForm checks a POST's origin and parses its form. It answers with an
 // error page itself and returns false when the post is unusable.
 func (s *Sandbox) readForm(w http.ResponseWriter, r *http.Request, reqID string) bool {
-	if err := crossOrigin.Check(r); err != nil {
+	if err := crossOrigin().Check(r); err != nil {
 		_ = s.pageError(w, reqID, http.StatusForbidden, "This form was posted from another site: %v", err)
 		return false
 	}

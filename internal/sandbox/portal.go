@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,7 +24,7 @@ const (
 	defaultRoleHours = time.Hour // a permission set without session_duration
 )
 
-var accountIDRe = regexp.MustCompile(`^\d{12}$`)
+var accountIDRe = lazyRegexp(`^\d{12}$`)
 
 // bearer reads the token header whatever its case: the Go SDK sends
 // X-Amz-Sso_bearer_token, botocore x-amz-sso_bearer_token, and a raw
@@ -144,7 +143,7 @@ func (s *Sandbox) listAccountRoles(w http.ResponseWriter, r *http.Request, _ str
 	if e := required(protoRESTJSON, "account_id", accountID); e != nil {
 		return e
 	}
-	if !accountIDRe.MatchString(accountID) {
+	if !accountIDRe().MatchString(accountID) {
 		return errBadRequest(protoRESTJSON, "account_id must be 12 digits")
 	}
 	roles := s.seed.access[at.User][accountID]

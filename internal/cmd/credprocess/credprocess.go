@@ -85,6 +85,15 @@ func record(ctx context.Context, f *cmdutil.Factory, s *cmdutil.Session, request
 	if err != nil {
 		return
 	}
+	if s.Store.Name() == credstore.BackendKeyring {
+		hot, err := f.HotStore(ctx, s.CacheDir)
+		if err != nil {
+			return
+		}
+		if err := (&auth.StoreCache{Store: hot}).Put(ctx, key, c); err != nil {
+			return
+		}
+	}
 	_ = fastpath.Save(s.CacheDir, fastpath.Key(cfg.Root, f.Globals.Profiles, requested), &fastpath.Entry{
 		Identity: name, CacheKey: key, Backend: s.Store.Name(), RefreshBefore: s.Org.Profile.RefreshBefore.D(),
 		AccountID: c.AccountID, Files: stamps})
@@ -112,7 +121,7 @@ func fast(ctx context.Context, f *cmdutil.Factory) (done bool, err error) {
 	if !e.Fresh(root) {
 		return false, nil
 	}
-	store, ok := f.FastStore(ctx, e.Backend, cmdutil.StoreDir(dir))
+	store, ok := f.FastStore(ctx, e.Backend, dir)
 	if !ok {
 		return false, nil
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -86,6 +88,12 @@ func run(ctx context.Context, opts *Options) error {
 	}
 	if len(keys) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "forgot %d cached credentials\n", len(keys))
+	}
+	// The fast path's index and the keyring backend's hot copy go too.
+	for _, d := range []string{cmdutil.HotDir(s.CacheDir), filepath.Join(s.CacheDir, "index")} {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
