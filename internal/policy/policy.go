@@ -119,3 +119,54 @@ func (d *Document) Actions() []string {
 	sort.Strings(out)
 	return out
 }
+
+// sizeBound is an upper bound on len(d.JSON()), computed without encoding:
+// every string at its escaped length plus generous room for keys and
+// punctuation.
+func (d *Document) sizeBound() int {
+	n := 40 + escapedLen(d.Version) + escapedLen(d.Id)
+	vals := func(vs Values) {
+		for _, v := range vs {
+			n += escapedLen(v) + 3
+		}
+	}
+	for _, s := range d.Statement {
+		n += 140 + escapedLen(s.Sid) + escapedLen(s.Effect)
+		for _, m := range []map[string]Values{s.Principal, s.NotPrincipal} {
+			for k, vs := range m {
+				n += escapedLen(k) + 6
+				vals(vs)
+			}
+		}
+		vals(s.Action)
+		vals(s.NotAction)
+		vals(s.Resource)
+		vals(s.NotResource)
+		for op, keys := range s.Condition {
+			n += escapedLen(op) + 6
+			for k, vs := range keys {
+				n += escapedLen(k) + 6
+				vals(vs)
+			}
+		}
+	}
+	return n
+}
+
+// escapedLen is the most bytes encoding/json can write for s (quotes
+// excluded): six for anything it may escape as \uXXXX.
+func escapedLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			n += 2
+		case c < 0x20 || c >= 0x80:
+			n += 6
+		default:
+			n++
+		}
+	}
+	return n
+}

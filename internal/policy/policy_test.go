@@ -78,3 +78,18 @@ func TestOperators(t *testing.T) {
 		}
 	}
 }
+
+func TestSizeBoundIsAnUpperBound(t *testing.T) {
+	docs := []*Document{
+		{Version: DefaultVersion, Statement: []Statement{{Effect: "Allow", Action: Values{"s3:GetObject"}, Resource: Values{"*"}}}},
+		{Version: DefaultVersion, Id: "x\"y\\z", Statement: []Statement{{Sid: "A1", Effect: "Deny",
+			Principal: map[string]Values{"AWS": {"arn:aws:iam::111111111111:root"}, "Federated": {"é<>&\u2028\n"}},
+			NotAction: Values{"iam:*", "sts:*"}, NotResource: Values{"arn:aws:s3:::b/ü"},
+			Condition: map[string]map[string]Values{"StringLike": {"aws:PrincipalArn": {"a", "b"}}, "Bool": {"aws:SecureTransport": {"true"}}}}}},
+	}
+	for i, d := range docs {
+		if n, _ := d.Size(); d.sizeBound() < n {
+			t.Errorf("doc %d: bound %d < size %d", i, d.sizeBound(), n)
+		}
+	}
+}

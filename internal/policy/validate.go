@@ -24,9 +24,6 @@ type Problem struct {
 }
 
 var (
-	actionRe    = lazyRegexp(`^([a-z0-9][a-z0-9-]*):([A-Za-z0-9*?]+)$`)
-	sidRe       = lazyRegexp(`^[A-Za-z0-9]*$`)
-	arnRe       = lazyRegexp(`^arn:(aws|aws-us-gov|aws-cn|\*):[a-z0-9*?-]*:[a-z0-9*?-]*:(\d{12}|\*|aws|)?[^:]*:.+$`)
 	conditionOp = operatorSet(
 		"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
 		"StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
@@ -82,7 +79,7 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 	sids := map[string]int{}
 	for i, s := range d.Statement {
 		if s.Sid != "" {
-			if !sidRe().MatchString(s.Sid) {
+			if !alnum(s.Sid) {
 				add(i, "sid %q may only hold letters and digits", s.Sid)
 			}
 			if j, dup := sids[s.Sid]; dup {
@@ -100,7 +97,7 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 			add(i, "statement has both actions and not_actions; use one")
 		}
 		for _, a := range append(append(Values{}, s.Action...), s.NotAction...) {
-			if a != "*" && !actionRe().MatchString(a) {
+			if a != "*" && !validAction(a) {
 				add(i, "action %q is not of the form service:Action (e.g. s3:GetObject)", a)
 			}
 		}
@@ -127,7 +124,7 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 			if r == "*" {
 				continue
 			}
-			if !arnRe().MatchString(r) {
+			if !validARN(r) {
 				add(i, "resource %q is not an ARN (arn:partition:service:region:account:resource) or *", r)
 				continue
 			}
@@ -153,6 +150,15 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 			}
 		}
 	}
+	// Most documents are far below the limits: an upper bound on their size
+	// settles it without encoding them.
+	limit := MaxNonWhitespace
+	if kind == Trust {
+		limit = MaxTrustChars
+	}
+	if d.sizeBound() <= limit {
+		return out
+	}
 	n, nonWS := d.Size()
 	switch kind {
 	case Identity:
@@ -171,4 +177,55 @@ func Validate(d *Document, kind Kind, partition string) []Problem {
 		}
 	}
 	return out
+}
+
+// The checks below are written by hand: policies are validated for every
+// account a machine role lands in, and the equivalent regular expressions
+// dominated resolving a 2,000-account organization.
+
+// validAction matches service:Action (service lowercase letters, digits
+// and dashes; action letters, digits, * and ?).
+func validAction(a string) bool {
+	svc, act, ok := strings.Cut(a, ":")
+	if !ok || svc == "" || act == "" || svc[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(svc); i++ {
+		c := svc[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	for i := 0; i < len(act); i++ {
+		c := act[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '*' || c == '?') {
+			return false
+		}
+	}
+	return true
+}
+
+// validARN checks arn:partition:service:region:account:resource with a
+// known partition (or *) and a non-empty resource.
+func validARN(r string) bool {
+	parts := strings.SplitN(r, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[5] == "" {
+		return false
+	}
+	switch parts[1] {
+	case "aws", "aws-us-gov", "aws-cn", "*":
+	default:
+		return false
+	}
+	return true
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
