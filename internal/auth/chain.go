@@ -160,7 +160,7 @@ func (r *Resolver) retrieve(ctx context.Context, st *step) (Credentials, error) 
 	if ok && c.ValidFor(now, r.o.RefreshBefore) {
 		return c, nil
 	}
-	if c, ok := r.cached(ctx, st, now); ok {
+	if c, ok := r.cached(ctx, st, now, true); ok {
 		return c, nil
 	}
 	var parent Credentials
@@ -175,7 +175,7 @@ func (r *Resolver) retrieve(ctx context.Context, st *step) (Credentials, error) 
 		return Credentials{}, fmt.Errorf("identity %s: %w", st.identity, err)
 	}
 	defer release()
-	if c, ok := r.cached(ctx, st, r.o.Now()); ok {
+	if c, ok := r.cached(ctx, st, r.o.Now(), false); ok {
 		r.o.Trace("%s: fetched by another process meanwhile", st.identity)
 		return c, nil
 	}
@@ -191,9 +191,13 @@ func (r *Resolver) retrieve(ctx context.Context, st *step) (Credentials, error) 
 	return c, nil
 }
 
-func (r *Resolver) cached(ctx context.Context, st *step, now time.Time) (Credentials, bool) {
+// cached looks st up in the cache; trace says whether to explain a miss
+// (the re-check under the lock stays quiet).
+func (r *Resolver) cached(ctx context.Context, st *step, now time.Time, trace bool) (Credentials, bool) {
 	c, ok, err := r.o.Cache.Get(ctx, st.key)
 	switch {
+	case !trace && (err != nil || !ok || !c.ValidFor(now, r.o.RefreshBefore)):
+		return Credentials{}, false
 	case err != nil:
 		r.o.Trace("%s: cache unreadable (%v); fetching", st.identity, err)
 		return Credentials{}, false

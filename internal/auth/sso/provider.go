@@ -127,6 +127,14 @@ func (p *Provider) renewLocked(ctx context.Context) (*Session, error) {
 			return nil, fmt.Errorf("refresh the IAM Identity Center token: %w", err)
 		}
 		refreshErr = err
+		// The refresh token is spent or revoked: forget it (keeping the
+		// client registration for the next sign-in), so other processes
+		// waiting on this lock do not spend a call on it too.
+		dead := *s
+		dead.RefreshToken = ""
+		if p.save(ctx, &dead) == nil {
+			s = &dead
+		}
 	} else if s.Valid(now) { // not refreshable, but not expired either
 		p.remember(s)
 		return s, nil

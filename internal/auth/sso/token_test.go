@@ -149,13 +149,16 @@ func TestRefreshIsRotationSafeAcrossProcesses(t *testing.T) {
 func TestExpiredSessionNeedsLogin(t *testing.T) {
 	r, _ := shortRig(t, sandbox.Lifetimes{AccessToken: sandbox.Duration(2 * time.Second), RefreshToken: sandbox.Duration(3 * time.Second)})
 	r.clk.Advance(10 * time.Second)
+	// The first process spends a call on the dead refresh token and then
+	// forgets it; the next one knows at once, without a call.
 	for _, tc := range []struct {
-		name        string
-		policy      LoginPolicy
-		interactive bool
+		name         string
+		policy       LoginPolicy
+		interactive  bool
+		wantRefreshs int
 	}{
-		{"login never", LoginNever, true},
-		{"no TTY or --no-input", LoginAuto, false},
+		{"login never", LoginNever, true, 1},
+		{"no TTY or --no-input", LoginAuto, false, 0},
 	} {
 		o := r.o
 		o.Login, o.Interactive = tc.policy, tc.interactive
@@ -170,11 +173,11 @@ func TestExpiredSessionNeedsLogin(t *testing.T) {
 			t.Errorf("%s: message %q, want %q", tc.name, err, want)
 		}
 		var ig *types.InvalidGrantException
-		if !errors.As(err, &ig) {
+		if tc.wantRefreshs > 0 && !errors.As(err, &ig) {
 			t.Errorf("%s: the refresh failure is not kept: %v", tc.name, lr.Err)
 		}
-		if d := delta(before, r.s.Stats()); d["StartDeviceAuthorization"] != 0 || d["CreateToken"] != 1 {
-			t.Errorf("%s: calls %v, want one refresh attempt and no sign-in", tc.name, d)
+		if d := delta(before, r.s.Stats()); d["StartDeviceAuthorization"] != 0 || d["CreateToken"] != tc.wantRefreshs {
+			t.Errorf("%s: calls %v, want %d refresh attempts and no sign-in", tc.name, d, tc.wantRefreshs)
 		}
 	}
 	// Interactive and allowed: Token signs in by itself.
