@@ -4,13 +4,13 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sesame-cli/sesame/test/testproc"
 	"io"
 	"io/fs"
 	"net/http"
@@ -81,20 +81,7 @@ func runMain(m *testing.M) int {
 // buildSesame builds ./cmd/sesame without -race: the race detector would
 // make each of the hundreds of processes slower and far bigger, and it is
 // the test process's own code it would check anyway.
-func buildSesame(out string) error {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return fmt.Errorf("the go command is needed to build sesame: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, "./cmd/sesame")
-	cmd.Dir = repoRoot
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/sesame: %v\n%s", err, b)
-	}
-	return nil
-}
+func buildSesame(out string) error { return testproc.BuildSesame(repoRoot, out) }
 
 // stampSources stats the files the sesame binary is built from, so go
 // test's result cache (which records what the test process opens and
@@ -222,23 +209,7 @@ func startSandbox(t *testing.T) *sandbox {
 	return sb
 }
 
-func waitHealthy(base string) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/_sandbox/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("healthz: %s", resp.Status)
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func waitHealthy(base string) error { return testproc.WaitHealthy(base) }
 
 func (sb *sandbox) stop(t *testing.T) {
 	select {
@@ -695,20 +666,5 @@ func entryFiles(t *testing.T, storeDir string) map[string]bool {
 	return out
 }
 
-// syncBuffer is a bytes.Buffer a process and the test may use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is shared with the other process-level test tier.
+type syncBuffer = testproc.SyncBuffer

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sesame-cli/sesame/test/testproc"
 	"io"
 	"net/http"
 	"os"
@@ -112,20 +113,7 @@ func findRepoRoot() (string, error) {
 	return dir, nil
 }
 
-func buildSesame(out string) error {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return fmt.Errorf("the go command is needed to build sesame: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, "./cmd/sesame")
-	cmd.Dir = repoRoot
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./cmd/sesame: %v\n%s", err, b)
-	}
-	return nil
-}
+func buildSesame(out string) error { return testproc.BuildSesame(repoRoot, out) }
 
 // sandboxInfo is what `sesame sandbox --format json` prints on stdout.
 type sandboxInfo struct {
@@ -195,23 +183,7 @@ func startSandbox(args ...string) (*sandboxProc, error) {
 	return p, nil
 }
 
-func waitHealthy(base string) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/_sandbox/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("healthz: %s", resp.Status)
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+func waitHealthy(base string) error { return testproc.WaitHealthy(base) }
 
 // stop sends SIGTERM and checks the sandbox exits 0 with "sandbox
 // stopped" on stderr. It is safe to call more than once.
@@ -276,24 +248,8 @@ func (p *sandboxProc) stats(t *testing.T) map[string]int {
 	return m
 }
 
-// syncBuffer is a bytes.Buffer that a process and the test may use at
-// the same time.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is shared with the other process-level test tier.
+type syncBuffer = testproc.SyncBuffer
 
 // cliResult is one finished command.
 type cliResult struct {
