@@ -81,38 +81,37 @@ func (v Values) Environ(base []string) []string {
 // Formats lists the output formats of Format.
 var Formats = []string{"bash", "zsh", "fish", "powershell", "dotenv", "json", "github-actions"}
 
+// shell is how one shell unsets and exports a variable.
+type shell struct {
+	unset, set string // formats taking the name, and the name and quoted value
+	quote      func(string) string
+}
+
+var shells = map[string]shell{
+	"bash":       {"unset %s", "export %s=%s", shQuote},
+	"zsh":        {"unset %s", "export %s=%s", shQuote},
+	"sh":         {"unset %s", "export %s=%s", shQuote},
+	"fish":       {"set -e %s", "set -gx %s %s", shQuote},
+	"powershell": {"Remove-Item Env:%s -ErrorAction SilentlyContinue", "$Env:%s = %s", psQuote},
+}
+
+func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // Format renders v for a shell or tool. The unset lines come first so an
 // eval in a shell that had other credentials leaves none of them behind.
 func Format(v Values, format string) (string, error) {
 	var b strings.Builder
 	vars := v.Vars()
 	switch format {
-	case "bash", "zsh", "sh":
+	case "bash", "zsh", "sh", "fish", "powershell":
+		sh := shells[format]
 		for _, k := range Cleared {
 			if !has(vars, k) {
-				fmt.Fprintf(&b, "unset %s\n", k)
+				fmt.Fprintf(&b, sh.unset+"\n", k)
 			}
 		}
 		for _, kv := range vars {
-			fmt.Fprintf(&b, "export %s=%s\n", kv[0], shQuote(kv[1]))
-		}
-	case "fish":
-		for _, k := range Cleared {
-			if !has(vars, k) {
-				fmt.Fprintf(&b, "set -e %s\n", k)
-			}
-		}
-		for _, kv := range vars {
-			fmt.Fprintf(&b, "set -gx %s %s\n", kv[0], shQuote(kv[1]))
-		}
-	case "powershell":
-		for _, k := range Cleared {
-			if !has(vars, k) {
-				fmt.Fprintf(&b, "Remove-Item Env:%s -ErrorAction SilentlyContinue\n", k)
-			}
-		}
-		for _, kv := range vars {
-			fmt.Fprintf(&b, "$Env:%s = '%s'\n", kv[0], strings.ReplaceAll(kv[1], "'", "''"))
+			fmt.Fprintf(&b, sh.set+"\n", kv[0], sh.quote(kv[1]))
 		}
 	case "dotenv":
 		for _, kv := range vars {
