@@ -38,10 +38,12 @@ func classify(err error, interrupted bool, cmdPath string) outcome {
 	)
 	o := outcome{code: cmdutil.ExitFailure, msg: err.Error(), hints: cmdutil.Hints(err)}
 	switch {
+	case errors.As(err, &silent):
+		// Already reported, or a child's exit status (sesame exec), which
+		// stands even when the child ended because of the signal.
+		return outcome{code: silent.Code, silent: true}
 	case interrupted:
 		return outcome{code: cmdutil.ExitInterrupted, msg: "interrupted"}
-	case errors.As(err, &silent):
-		return outcome{code: silent.Code, silent: true}
 	case errors.As(err, &noResult):
 		return outcome{code: cmdutil.ExitOK, msg: noResult.Message, plain: true}
 	case errors.As(err, &flagErr):
