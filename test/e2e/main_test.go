@@ -149,19 +149,10 @@ func setProcAttr(cmd *exec.Cmd) {
 
 // --- the sandbox ----------------------------------------------------------
 
-type sandboxInfo struct {
-	Endpoint string `json:"endpoint"`
-	Region   string `json:"region"`
-	StartURL string `json:"start_url"`
-}
-
 // sandbox is a running `sesame sandbox` subprocess.
 type sandbox struct {
-	info   sandboxInfo
-	cmd    *exec.Cmd
-	stderr *syncBuffer
-	done   chan struct{} // closed when the process was reaped
-	err    error         // of Wait, valid after done
+	info testproc.SandboxInfo
+	p    *testproc.Sandbox
 }
 
 // startSandbox runs `sesame sandbox --config examples/acme --addr
@@ -170,67 +161,19 @@ type sandbox struct {
 // "sandbox stopped".
 func startSandbox(t *testing.T) *sandbox {
 	t.Helper()
-	cmd := exec.Command(sesameBin, "sandbox", "--config", acmeDir, "--addr", "127.0.0.1:0",
-		"--auto-approve", "alice", "--format", "json")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NO_COLOR=1"}
-	setProcAttr(cmd)
-	stdout, err := cmd.StdoutPipe()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NO_COLOR=1"}
+	p, err := testproc.StartSandbox(sesameBin, env, "--config", acmeDir, "--auto-approve", "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb := &sandbox{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = sb.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the sandbox: %v", err)
-	}
-	decoded := make(chan error, 1)
-	go func() {
-		dec := json.NewDecoder(stdout)
-		decoded <- dec.Decode(&sb.info)
-		_, _ = io.Copy(io.Discard, io.MultiReader(dec.Buffered(), stdout))
-		sb.err = cmd.Wait()
-		close(sb.done)
-	}()
+	sb := &sandbox{info: p.Info, p: p}
 	t.Cleanup(func() { sb.stop(t) })
-	select {
-	case err = <-decoded:
-	case <-time.After(30 * time.Second):
-		err = errors.New("no endpoint on stdout within 30s")
-	}
-	if err == nil && !strings.HasPrefix(sb.info.Endpoint, "http://127.0.0.1:") {
-		err = fmt.Errorf("unexpected endpoint %q", sb.info.Endpoint)
-	}
-	if err == nil {
-		err = waitHealthy(sb.info.Endpoint)
-	}
-	if err != nil {
-		t.Fatalf("sesame sandbox: %v; stderr:\n%s", err, sb.stderr.String())
-	}
 	return sb
 }
 
-func waitHealthy(base string) error { return testproc.WaitHealthy(base) }
-
 func (sb *sandbox) stop(t *testing.T) {
-	select {
-	case <-sb.done:
-		t.Errorf("the sandbox exited before the test ended (%v); stderr:\n%s", sb.err, sb.stderr.String())
-		return
-	default:
-	}
-	if err := sb.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := sb.p.Stop(); err != nil {
 		t.Errorf("stop the sandbox: %v", err)
-	}
-	select {
-	case <-sb.done:
-	case <-time.After(15 * time.Second):
-		_ = sb.cmd.Process.Kill()
-		<-sb.done
-		t.Errorf("the sandbox did not exit within 15s of SIGTERM; stderr:\n%s", sb.stderr.String())
-		return
-	}
-	if sb.err != nil || !strings.Contains(sb.stderr.String(), "sandbox stopped") {
-		t.Errorf("sandbox after SIGTERM: %v; want exit 0 and \"sandbox stopped\"; stderr:\n%s", sb.err, sb.stderr.String())
 	}
 }
 

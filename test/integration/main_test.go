@@ -17,15 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/sesame-cli/sesame/test/testproc"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -115,107 +112,23 @@ func findRepoRoot() (string, error) {
 
 func buildSesame(out string) error { return testproc.BuildSesame(repoRoot, out) }
 
-// sandboxInfo is what `sesame sandbox --format json` prints on stdout.
-type sandboxInfo struct {
-	Endpoint string   `json:"endpoint"`
-	Region   string   `json:"region"`
-	StartURL string   `json:"start_url"`
-	Users    []string `json:"users"`
-	Accounts []string `json:"accounts"`
-}
-
 // sandboxProc is a running `sesame sandbox` subprocess.
-type sandboxProc struct {
-	info   sandboxInfo
-	cmd    *exec.Cmd
-	stderr *syncBuffer
-	done   chan struct{} // closed when the process was reaped
-	err    error         // of Wait, valid after done
-	once   sync.Once
-}
-
-// URL is the sandbox's endpoint, e.g. http://127.0.0.1:41234.
-func (p *sandboxProc) URL() string { return p.info.Endpoint }
+type sandboxProc struct{ *testproc.Sandbox }
 
 // startSandbox runs `sesame sandbox --config examples/acme --addr
 // 127.0.0.1:0 --format json` plus args and waits for its endpoint.
 func startSandbox(args ...string) (*sandboxProc, error) {
-	all := append([]string{"sandbox", "--config", filepath.Join(repoRoot, "examples", "acme"),
-		"--addr", "127.0.0.1:0", "--format", "json"}, args...)
-	cmd := exec.Command(sesameBin, all...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	setProcAttr(cmd)
-	stdout, err := cmd.StdoutPipe()
+	all := append([]string{"--config", filepath.Join(repoRoot, "examples", "acme")}, args...)
+	s, err := testproc.StartSandbox(sesameBin, append(os.Environ(), "NO_COLOR=1"), all...)
 	if err != nil {
 		return nil, err
 	}
-	p := &sandboxProc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", sesameBin, err)
-	}
-	decoded := make(chan error, 1)
-	go func() {
-		// The environment is one indented JSON object; keep draining
-		// stdout afterwards so the sandbox never blocks on a write.
-		dec := json.NewDecoder(stdout)
-		decoded <- dec.Decode(&p.info)
-		_, _ = io.Copy(io.Discard, io.MultiReader(dec.Buffered(), stdout))
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	select {
-	case err = <-decoded:
-	case <-time.After(30 * time.Second):
-		err = errors.New("no endpoint on stdout within 30s")
-	}
-	if err == nil && !strings.HasPrefix(p.info.Endpoint, "http://127.0.0.1:") {
-		err = fmt.Errorf("unexpected endpoint %q", p.info.Endpoint)
-	}
-	if err == nil {
-		err = waitHealthy(p.URL())
-	}
-	if err != nil {
-		_ = cmd.Process.Kill()
-		<-p.done
-		return nil, fmt.Errorf("sesame sandbox: %v; stderr:\n%s", err, p.stderr.String())
-	}
-	return p, nil
+	return &sandboxProc{s}, nil
 }
-
-func waitHealthy(base string) error { return testproc.WaitHealthy(base) }
 
 // stop sends SIGTERM and checks the sandbox exits 0 with "sandbox
 // stopped" on stderr. It is safe to call more than once.
-func (p *sandboxProc) stop() error {
-	var err error
-	p.once.Do(func() {
-		select {
-		case <-p.done:
-			err = fmt.Errorf("the sandbox had already exited (%v); stderr:\n%s", p.err, p.stderr.String())
-			return
-		default:
-		}
-		if err = p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-			return
-		}
-		select {
-		case <-p.done:
-		case <-time.After(15 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-			err = fmt.Errorf("no exit within 15s of SIGTERM; stderr:\n%s", p.stderr.String())
-			return
-		}
-		switch {
-		case p.err != nil:
-			err = fmt.Errorf("exit after SIGTERM: %v; stderr:\n%s", p.err, p.stderr.String())
-		case !strings.Contains(p.stderr.String(), "sandbox stopped"):
-			err = fmt.Errorf("exited 0 without printing \"sandbox stopped\"; stderr:\n%s", p.stderr.String())
-		}
-	})
-	return err
-}
+func (p *sandboxProc) stop() error { return p.Stop() }
 
 // startSandboxT starts a sandbox for one test and stops it (checked)
 // when the test ends.
