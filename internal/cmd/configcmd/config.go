@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/cmdutil"
-	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/iostreams"
 	"github.com/sesame-cli/sesame/internal/org"
+	"github.com/sesame-cli/sesame/schema"
 )
 
 // NewCmd returns `sesame config` with its subcommands.
@@ -130,11 +130,11 @@ cannot check cross-references (use 'sesame validate' for those).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			b, err := config.Schema(opts.Profile)
-			if err != nil {
-				return err
+			b := schema.Config()
+			if opts.Profile {
+				b = schema.Profile()
 			}
-			_, err = fmt.Fprintln(opts.IO.Out, string(b))
+			_, err := opts.IO.Out.Write(b)
 			return err
 		},
 	}

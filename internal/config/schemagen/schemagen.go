@@ -1,19 +1,24 @@
-package config
+// Package schemagen generates the JSON Schema of the configuration from
+// its Go types. It is not part of the sesame binary: the generated files
+// are committed under schema/ and embedded from there (package schema), so
+// the reflection library and its YAML dependency cost nothing at start-up.
+// TestSchemaFilesUpToDate keeps the committed files in step with the code.
+package schemagen
 
 import (
 	"encoding/json"
 	"reflect"
 
 	"github.com/invopop/jsonschema"
+
+	"github.com/sesame-cli/sesame/internal/config"
+	"github.com/sesame-cli/sesame/schema"
 )
 
-// SchemaID is where editors find the schema when it is published.
-const SchemaID = "https://sesame.dev/schema/sesame.schema.json"
-
-// Schema returns the JSON Schema of a configuration file (profile=false)
+// Generate returns the JSON Schema of a configuration file (profile=false)
 // or of a profile file under profiles/ (profile=true), for editors through
 // yaml-language-server.
-func Schema(profile bool) ([]byte, error) {
+func Generate(profile bool) ([]byte, error) {
 	r := &jsonschema.Reflector{
 		FieldNameTag:               "yaml",
 		RequiredFromJSONSchemaTags: true,
@@ -22,17 +27,17 @@ func Schema(profile bool) ([]byte, error) {
 	}
 	var s *jsonschema.Schema
 	if profile {
-		s = r.Reflect(&Profile{})
+		s = r.Reflect(&config.Profile{})
 		s.Title = "sesame profile"
 		s.Description = "One profile of a sesame configuration (profiles/<name>.yaml)."
 	} else {
-		s = r.Reflect(&File{})
+		s = r.Reflect(&config.File{})
 		s.Title = "sesame configuration"
 		s.Description = "A sesame configuration file; a directory of them merges by top-level key."
 	}
-	s.ID = jsonschema.ID(SchemaID)
+	s.ID = jsonschema.ID(schema.ConfigID)
 	if profile {
-		s.ID = "https://sesame.dev/schema/sesame-profile.schema.json"
+		s.ID = schema.ProfileID
 	}
 	oneOfShapes(s.Definitions)
 	return json.MarshalIndent(s, "", "  ")
@@ -41,13 +46,13 @@ func Schema(profile bool) ([]byte, error) {
 // scalarSchema describes the types that read themselves from YAML.
 func scalarSchema(t reflect.Type) *jsonschema.Schema {
 	switch t {
-	case reflect.TypeFor[AccountID]():
+	case reflect.TypeFor[config.AccountID]():
 		return &jsonschema.Schema{Type: "string", Pattern: `^\d{12}$`,
 			Description: "12-digit account id, quoted so leading zeros survive"}
-	case reflect.TypeFor[Duration]():
+	case reflect.TypeFor[config.Duration]():
 		return &jsonschema.Schema{Type: "string", Pattern: `^(P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?|(\d+(\.\d+)?(h|m|s|ms))+)$`,
 			Description: "duration: 4h, 90m, 1h30m or ISO-8601 PT4H"}
-	case reflect.TypeFor[StringList]():
+	case reflect.TypeFor[config.StringList]():
 		return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
 			{Type: "string"},
 			{Type: "array", Items: &jsonschema.Schema{Type: "string"}},

@@ -1,4 +1,4 @@
-package config
+package schemagen
 
 import (
 	"bytes"
@@ -13,10 +13,10 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // examples; they must match the code.
 func TestSchemaFilesUpToDate(t *testing.T) {
 	for file, profile := range map[string]bool{
-		"../../schema/sesame.schema.json":         false,
-		"../../schema/sesame-profile.schema.json": true,
+		"../../../schema/sesame.schema.json":         false,
+		"../../../schema/sesame-profile.schema.json": true,
 	} {
-		got, err := Schema(profile)
+		got, err := Generate(profile)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +32,7 @@ func TestSchemaFilesUpToDate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s is out of date; run: go test ./internal/config -run TestSchemaFilesUpToDate -update", file)
+			t.Errorf("%s is out of date; run: go test ./internal/config/schemagen -run TestSchemaFilesUpToDate -update", file)
 		}
 	}
 }
