@@ -18,6 +18,9 @@ import (
 
 // Main runs sesame as a process and returns its exit code.
 func Main() int {
+	if code, ok := hotPath(os.Args[1:], iostreams.System(), os.Getenv); ok {
+		return code
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal, restore the default handlers so a second
@@ -26,7 +29,7 @@ func Main() int {
 		<-ctx.Done()
 		stop()
 	}()
-	return Run(ctx, os.Args[1:], iostreams.System(), os.Getenv)
+	return run(ctx, os.Args[1:], iostreams.System(), os.Getenv)
 }
 
 // Run executes one sesame invocation with explicit arguments (without the
@@ -34,6 +37,14 @@ func Main() int {
 // is what in-process tests call. A cancelled ctx means the user
 // interrupted the run.
 func Run(ctx context.Context, args []string, streams *iostreams.IOStreams, getenv func(string) string) int {
+	if code, ok := hotPath(args, streams, getenv); ok {
+		return code
+	}
+	return run(ctx, args, streams, getenv)
+}
+
+// run is Run after the hot path declined.
+func run(ctx context.Context, args []string, streams *iostreams.IOStreams, getenv func(string) string) int {
 	if args == nil {
 		args = []string{} // cobra falls back to os.Args on nil
 	}

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Credentials are AWS credentials with the caller they stand for.
@@ -32,6 +34,12 @@ func (c Credentials) String() string {
 
 // GoString keeps %#v from printing secrets too.
 func (c Credentials) GoString() string { return c.String() }
+
+// AWS returns the key, secret and token as the AWS SDK's type, for signing.
+func (c Credentials) AWS() aws.Credentials {
+	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		CanExpire: !c.Expiration.IsZero(), Expires: c.Expiration}
+}
 
 // RedactKey shows an access key id's prefix only (ASIA…WXYZ).
 func RedactKey(id string) string {

@@ -12,8 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
+	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/org"
 )
 
@@ -22,12 +21,12 @@ type Options struct {
 	Org *org.Org
 	// Tokens returns the token source of an Identity Center provider.
 	Tokens func(p *org.Provider) (TokenSource, error)
-	// AWSConfig returns the base configuration (region, endpoints, HTTP
-	// client; no credentials) for calls made for provider p in region.
-	AWSConfig func(p *org.Provider, region string) aws.Config
-	Cache     Cache
-	Lock      Locker
-	Now       func() time.Time
+	// API returns the AWS client (region, endpoints, HTTP client) for
+	// calls made for provider p in region.
+	API   func(p *org.Provider, region string) *awsapi.Client
+	Cache Cache
+	Lock  Locker
+	Now   func() time.Time
 	// RefreshBefore renews credentials this long before they expire.
 	RefreshBefore time.Duration
 	// Trace receives one line per decision (debug output); secrets never.

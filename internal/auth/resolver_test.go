@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/org"
 	"github.com/sesame-cli/sesame/internal/sandbox"
@@ -95,7 +96,7 @@ func (f *fixture) resolver(trace *[]string) *Resolver {
 	return NewResolver(Options{
 		Org:           f.o,
 		Tokens:        func(*org.Provider) (TokenSource, error) { return f.tokens, nil },
-		AWSConfig:     func(*org.Provider, string) aws.Config { return f.sb.AWSConfig(nil) },
+		API:           func(*org.Provider, string) *awsapi.Client { return f.sb.API() },
 		Cache:         f.cache,
 		Lock:          LocalLocker(),
 		RefreshBefore: 15 * time.Minute,

@@ -14,11 +14,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/cli/browser"
 
 	"github.com/sesame-cli/sesame/internal/auth"
 	"github.com/sesame-cli/sesame/internal/auth/sso"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/keycache"
 	"github.com/sesame-cli/sesame/internal/lock"
@@ -113,7 +113,7 @@ func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, 
 		cache, locker = &auth.MemoryCache{}, auth.LocalLocker()
 	}
 	s.Resolver = auth.NewResolver(auth.Options{
-		Org: o, Tokens: s.tokenSource, AWSConfig: s.awsConfig, Cache: cache, Lock: locker,
+		Org: o, Tokens: s.tokenSource, API: s.api, Cache: cache, Lock: locker,
 		RefreshBefore: o.Profile.RefreshBefore.D(),
 		Trace:         func(format string, args ...any) { s.logger.Debug(fmt.Sprintf(format, args...)) },
 		OnWait: func(identity string) {
@@ -280,61 +280,29 @@ func safeName(name string) string {
 	}, name)
 }
 
-// awsConfig is the base configuration for calls made for provider p:
-// the standard SDK endpoint settings (AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_<SERVICE>, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) apply, a
-// provider's endpoint_url wins, and no ambient credentials, profiles or
-// shared files are ever used. It is built by hand rather than with the
-// SDK's config loader: sesame needs none of the loader's sources, and
-// linking it costs every invocation start-up time (see docs/security.md).
-func (s *Session) awsConfig(p *org.Provider, region string) aws.Config {
-	env := envEndpoints{getenv: s.f.Getenv}
-	cfg := aws.Config{Region: region, Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 3,
-		ConfigSources: []any{env}}
-	if u := env.base(); u != "" {
-		cfg.BaseEndpoint = aws.String(u)
-	}
+// api is the AWS client for calls made for provider p in region: the
+// standard endpoint settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS) apply; a provider's endpoint_url
+// and an explicit endpoint (the demo's sandbox) win over them. No ambient
+// credentials, profiles or shared files are ever used.
+func (s *Session) api(p *org.Provider, region string) *awsapi.Client {
+	c := &awsapi.Client{Region: region, Getenv: s.f.Getenv, MaxAttempts: 3, UserAgent: "sesame/" + s.f.Version}
 	if p != nil && p.EndpointURL != "" {
-		cfg.BaseEndpoint = aws.String(p.EndpointURL)
+		c.Endpoint = p.EndpointURL
 	}
 	if s.endpoint != "" {
-		cfg.BaseEndpoint = aws.String(s.endpoint)
+		c.Endpoint = s.endpoint
 	}
-	return cfg
+	return c
 }
 
-// envEndpoints reads the SDK's endpoint environment variables. Service
-// clients ask it for AWS_ENDPOINT_URL_<SERVICE> through ConfigSources.
-type envEndpoints struct{ getenv func(string) string }
-
-func (e envEndpoints) ignored() bool {
-	return strings.EqualFold(e.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true")
-}
-
-func (e envEndpoints) base() string {
-	if e.ignored() {
-		return ""
-	}
-	return e.getenv("AWS_ENDPOINT_URL")
-}
-
-// GetServiceBaseEndpoint is the interface AWS service clients look for.
-func (e envEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
-	if e.ignored() {
-		return "", false, nil
-	}
-	u := e.getenv("AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_"))
-	return u, u != "", nil
-}
-
-// AWSConfig is the configuration for calls made with an identity's
-// credentials (set cfg.Credentials before use).
-func (s *Session) AWSConfig(id *org.Identity) aws.Config {
+// API is the AWS client for calls made with an identity's credentials.
+func (s *Session) API(id *org.Identity) *awsapi.Client {
 	var p *org.Provider
 	if id != nil && len(id.Chain) > 0 {
 		p, _ = s.Org.Provider(id.Chain[0])
 	}
-	return s.awsConfig(p, s.Region(id))
+	return s.api(p, s.Region(id))
 }
 
 // Tokens returns the token provider of an Identity Center provider.
@@ -356,7 +324,7 @@ func (s *Session) Tokens(p *org.Provider) (*sso.Provider, error) {
 		policy = sso.LoginNever
 	}
 	t, err := sso.New(sso.Options{
-		StartURL: p.StartURL, Region: p.Region, Scopes: p.Scopes, AWSConfig: s.awsConfig(p, p.Region),
+		StartURL: p.StartURL, Region: p.Region, Scopes: p.Scopes, API: s.api(p, p.Region),
 		Store: s.Store, IsNotFound: isNotFound,
 		Locker: func(ctx context.Context, name string) (func() error, error) {
 			return s.fileLocker()(ctx, name, func() {})

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 // InProcessURL is the endpoint of an in-process sandbox. Nothing listens
@@ -29,6 +31,12 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp := rec.Result()
 	resp.Request = req
 	return resp, nil
+}
+
+// API returns a sesame AWS client that talks to this sandbox in process.
+func (s *Sandbox) API() *awsapi.Client {
+	return &awsapi.Client{Region: s.seed.region, Endpoint: InProcessURL,
+		HTTP: &http.Client{Transport: s.Transport()}, MaxAttempts: 1}
 }
 
 // AWSConfig returns an aws.Config whose clients talk to this sandbox in

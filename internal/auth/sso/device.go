@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 const (
@@ -24,9 +22,8 @@ func (p *Provider) device(ctx context.Context, prev *Session, open bool) (*Sessi
 	if err != nil {
 		return nil, err
 	}
-	in := &ssooidc.CreateTokenInput{
-		ClientId: aws.String(reg.ClientID), ClientSecret: aws.String(reg.ClientSecret),
-		GrantType: aws.String(grantDevice), DeviceCode: start.DeviceCode,
+	in := &awsapi.CreateTokenInput{
+		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: grantDevice, DeviceCode: start.DeviceCode,
 	}
 	interval := time.Duration(start.Interval) * time.Second
 	if interval <= 0 {
@@ -35,18 +32,18 @@ func (p *Provider) device(ctx context.Context, prev *Session, open bool) (*Sessi
 	deadline := p.o.Now().Add(time.Duration(start.ExpiresIn) * time.Second)
 	// One attempt before showing the code: an already approved sign-in
 	// (a sandbox with auto-approve) needs nobody.
-	out, err := p.oidc.CreateToken(ctx, in)
+	out, err := p.api.CreateToken(ctx, in)
 	if err == nil {
 		return reg.session(out, p.o.Now()), nil
 	}
 	if !retryable(err) {
 		return nil, deviceError(err)
 	}
-	uri := aws.ToString(start.VerificationUriComplete)
+	uri := start.VerificationURIComplete
 	if uri == "" {
-		uri = aws.ToString(start.VerificationUri)
+		uri = start.VerificationURI
 	}
-	p.o.Notifier.ShowCode(uri, aws.ToString(start.UserCode))
+	p.o.Notifier.ShowCode(uri, start.UserCode)
 	defer p.o.Notifier.Done()
 	if open {
 		if oerr := p.o.OpenBrowser(uri); oerr != nil {
@@ -54,8 +51,7 @@ func (p *Provider) device(ctx context.Context, prev *Session, open bool) (*Sessi
 		}
 	}
 	for {
-		var slow *types.SlowDownException
-		if errors.As(err, &slow) {
+		if awsapi.Code(err) == codeSlowDown {
 			interval += slowDownStep
 		} else if !retryable(err) {
 			return nil, deviceError(err)
@@ -66,7 +62,7 @@ func (p *Provider) device(ctx context.Context, prev *Session, open bool) (*Sessi
 		if err := p.o.Sleep(ctx, interval); err != nil {
 			return nil, fmt.Errorf("waiting for the sign-in to be approved: %w", err)
 		}
-		if out, err = p.oidc.CreateToken(ctx, in); err == nil {
+		if out, err = p.api.CreateToken(ctx, in); err == nil {
 			return reg.session(out, p.o.Now()), nil
 		}
 	}
@@ -75,17 +71,16 @@ func (p *Provider) device(ctx context.Context, prev *Session, open bool) (*Sessi
 // startDevice registers (or reuses) a device-code client and starts an
 // authorization. A reused registration Identity Center no longer knows is
 // replaced once.
-func (p *Provider) startDevice(ctx context.Context, prev *Session) (*registration, *ssooidc.StartDeviceAuthorizationOutput, error) {
+func (p *Provider) startDevice(ctx context.Context, prev *Session) (*registration, *awsapi.StartDeviceAuthorizationOutput, error) {
 	for attempt := 0; ; attempt++ {
 		reg, err := p.register(ctx, prev, FlowDeviceCode)
 		if err != nil {
 			return nil, nil, err
 		}
-		start, err := p.oidc.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
-			ClientId: aws.String(reg.ClientID), ClientSecret: aws.String(reg.ClientSecret), StartUrl: aws.String(p.o.StartURL),
+		start, err := p.api.StartDeviceAuthorization(ctx, &awsapi.StartDeviceAuthorizationInput{
+			ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: p.o.StartURL,
 		})
-		var invalid *types.InvalidClientException
-		if errors.As(err, &invalid) && reg.reused && attempt == 0 {
+		if awsapi.Code(err) == codeInvalidClient && reg.reused && attempt == 0 {
 			prev = nil // the reused registration is gone: register anew
 			continue
 		}
@@ -98,18 +93,15 @@ func (p *Provider) startDevice(ctx context.Context, prev *Session) (*registratio
 
 // retryable: the sign-in is not approved yet; poll again.
 func retryable(err error) bool {
-	var slow *types.SlowDownException
-	var pending *types.AuthorizationPendingException
-	return errors.As(err, &slow) || errors.As(err, &pending)
+	code := awsapi.Code(err)
+	return code == codeSlowDown || code == codePending
 }
 
 func deviceError(err error) error {
-	var expired *types.ExpiredTokenException
-	var denied *types.AccessDeniedException
-	switch {
-	case errors.As(err, &expired):
+	switch awsapi.Code(err) {
+	case codeExpiredToken:
 		return fmt.Errorf("the device code expired before the sign-in was approved; run the sign-in again: %w", err)
-	case errors.As(err, &denied):
+	case codeAccessDenied:
 		return fmt.Errorf("the sign-in was denied: %w", err)
 	}
 	return fmt.Errorf("waiting for the sign-in to be approved: %w", err)

@@ -4,7 +4,18 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+	"github.com/sesame-cli/sesame/internal/awsapi"
+)
+
+// SSO OIDC error codes sesame acts on.
+const (
+	codePending            = "AuthorizationPendingException"
+	codeSlowDown           = "SlowDownException"
+	codeExpiredToken       = "ExpiredTokenException"
+	codeInvalidGrant       = "InvalidGrantException"
+	codeInvalidClient      = "InvalidClientException"
+	codeUnauthorizedClient = "UnauthorizedClientException"
+	codeAccessDenied       = "AccessDeniedException"
 )
 
 // ErrLoginRequired is what Token returns (inside a *LoginRequiredError)
@@ -38,13 +49,9 @@ func (e *LoginRequiredError) Unwrap() error { return e.Err }
 // the client registration is gone for good, so only a new sign-in helps.
 // Anything else (network, throttling, 5xx) is worth retrying later.
 func sessionDead(err error) bool {
-	var (
-		grant   *types.InvalidGrantException
-		expired *types.ExpiredTokenException
-		client  *types.InvalidClientException
-		unauth  *types.UnauthorizedClientException
-		denied  *types.AccessDeniedException
-	)
-	return errors.As(err, &grant) || errors.As(err, &expired) || errors.As(err, &client) ||
-		errors.As(err, &unauth) || errors.As(err, &denied)
+	switch awsapi.Code(err) {
+	case codeInvalidGrant, codeExpiredToken, codeInvalidClient, codeUnauthorizedClient, codeAccessDenied:
+		return true
+	}
+	return false
 }

@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 // SecretStore keeps the session (it holds tokens and the client secret).
@@ -71,9 +71,9 @@ type Options struct {
 	StartURL string // Identity Center start URL (required)
 	Region   string // Identity Center region (required)
 	Scopes   []string
-	// AWSConfig builds the SSO OIDC and SSO portal clients; its Region is
-	// replaced by Region. Tests point BaseEndpoint at the sandbox.
-	AWSConfig aws.Config
+	// API calls SSO OIDC and the SSO portal; its Region is replaced by
+	// Region. Tests point its Endpoint at the sandbox. nil: AWS itself.
+	API *awsapi.Client
 
 	Store      SecretStore                                // required
 	IsNotFound func(error) bool                           // required: is this Store.Get error "absent"?

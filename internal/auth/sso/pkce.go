@@ -9,8 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 // verifierChars are RFC 7636's unreserved characters.
@@ -69,13 +68,7 @@ func (p *Provider) authorizeEndpoint(ctx context.Context, reg *registration) (st
 	if reg.AuthorizeEndpoint != "" {
 		return reg.AuthorizeEndpoint, nil
 	}
-	ep, err := ssooidc.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, ssooidc.EndpointParameters{
-		Region: aws.String(p.o.Region), Endpoint: p.o.AWSConfig.BaseEndpoint,
-	})
-	if err != nil {
-		return "", fmt.Errorf("resolve the SSO OIDC endpoint: %w", err)
-	}
-	return strings.TrimRight(ep.URI.String(), "/") + "/authorize", nil
+	return p.api.URL(awsapi.OIDC) + "/authorize", nil
 }
 
 // pkce runs the authorization code flow with PKCE. The loopback listener
@@ -107,10 +100,9 @@ func (p *Provider) pkce(ctx context.Context, prev *Session) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := p.oidc.CreateToken(ctx, &ssooidc.CreateTokenInput{
-		ClientId: aws.String(reg.ClientID), ClientSecret: aws.String(reg.ClientSecret),
-		GrantType: aws.String(grantCode), Code: aws.String(code),
-		RedirectUri: aws.String(cb.redirectURI), CodeVerifier: aws.String(verifier),
+	out, err := p.api.CreateToken(ctx, &awsapi.CreateTokenInput{
+		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: grantCode, Code: code,
+		RedirectURI: cb.redirectURI, CodeVerifier: verifier,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("exchange the authorization code: %w", err)

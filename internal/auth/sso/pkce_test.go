@@ -67,7 +67,7 @@ func pkceOptions(t *testing.T, autoApprove string, open func(string) error) (Opt
 	s := newSandbox(t, nil, autoApprove)
 	rec := &recorder{h: s}
 	cfg, _ := serve(t, rec)
-	o := Options{StartURL: s.StartURL(), Region: s.Region(), AWSConfig: cfg, Store: newMemStore(), IsNotFound: isNotFound,
+	o := Options{StartURL: s.StartURL(), Region: s.Region(), API: cfg, Store: newMemStore(), IsNotFound: isNotFound,
 		OpenBrowser: open, GOOS: "linux", Getenv: env("DISPLAY", ":0")}
 	return o, rec, s.Stats
 }

@@ -2,15 +2,11 @@ package sso
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sso"
-	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 // Provider hands out the access token of one Identity Center session. It
@@ -19,8 +15,7 @@ import (
 type Provider struct {
 	o      Options
 	key    string
-	oidc   *ssooidc.Client
-	portal *sso.Client
+	api    *awsapi.Client // SSO OIDC and the SSO portal, in the session's region
 	locker Locker
 	sem    chan struct{}
 
@@ -34,12 +29,12 @@ func New(opts Options) (*Provider, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
-	region := func(o *ssooidc.Options) { o.Region = opts.Region }
-	p := &Provider{
-		o: opts, key: Key(opts.StartURL, opts.Region), sem: make(chan struct{}, 1),
-		oidc:   ssooidc.NewFromConfig(opts.AWSConfig, region),
-		portal: sso.NewFromConfig(opts.AWSConfig, func(o *sso.Options) { o.Region = opts.Region }),
+	api := awsapi.Client{}
+	if opts.API != nil {
+		api = *opts.API
 	}
+	api.Region = opts.Region
+	p := &Provider{o: opts, key: Key(opts.StartURL, opts.Region), sem: make(chan struct{}, 1), api: &api}
 	p.locker = opts.Locker
 	if p.locker == nil {
 		p.locker = p.localLocker
@@ -190,9 +185,8 @@ func (p *Provider) Logout(ctx context.Context) error {
 	}
 	var revokeErr error
 	if s.Valid(p.o.Now()) {
-		_, revokeErr = p.portal.Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(s.AccessToken)})
-		var unauth *ssotypes.UnauthorizedException
-		if errors.As(revokeErr, &unauth) {
+		revokeErr = p.api.Logout(ctx, s.AccessToken)
+		if awsapi.Code(revokeErr) == "UnauthorizedException" {
 			revokeErr = nil // already revoked or expired there
 		}
 	}

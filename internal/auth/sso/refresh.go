@@ -4,8 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 // SSO OIDC grant types as RegisterClient and CreateToken spell them.
@@ -22,18 +21,17 @@ const (
 // re-read s under it).
 func (p *Provider) refreshLocked(ctx context.Context, s *Session) (*Session, error) {
 	p.o.Logger.Debug("refreshing the sso token", "startUrl", p.o.StartURL, "expiresAt", s.ExpiresAt)
-	out, err := p.oidc.CreateToken(ctx, &ssooidc.CreateTokenInput{
-		ClientId: aws.String(s.ClientID), ClientSecret: aws.String(s.ClientSecret),
-		GrantType: aws.String(grantRefresh), RefreshToken: aws.String(s.RefreshToken),
+	out, err := p.api.CreateToken(ctx, &awsapi.CreateTokenInput{
+		ClientID: s.ClientID, ClientSecret: s.ClientSecret, GrantType: grantRefresh, RefreshToken: s.RefreshToken,
 	})
 	if err != nil {
 		return nil, err
 	}
 	ns := *s
 	ns.applyToken(out, p.o.Now())
-	if out.RefreshToken == nil {
+	if out.RefreshToken == "" {
 		// Not rotated: the old refresh token still works (botocore keeps
-		// it too). The Go SDK drops it; that would cost a sign-in.
+		// it too); dropping it would cost a sign-in.
 		ns.RefreshToken = s.RefreshToken
 	}
 	if err := p.save(ctx, &ns); err != nil {
@@ -43,9 +41,9 @@ func (p *Provider) refreshLocked(ctx context.Context, s *Session) (*Session, err
 }
 
 // applyToken takes a CreateToken answer into the session.
-func (s *Session) applyToken(out *ssooidc.CreateTokenOutput, now time.Time) {
-	s.AccessToken = aws.ToString(out.AccessToken)
-	s.RefreshToken = aws.ToString(out.RefreshToken)
+func (s *Session) applyToken(out *awsapi.CreateTokenOutput, now time.Time) {
+	s.AccessToken = out.AccessToken
+	s.RefreshToken = out.RefreshToken
 	expiresIn := time.Duration(out.ExpiresIn) * time.Second
 	if expiresIn <= 0 {
 		expiresIn = time.Hour

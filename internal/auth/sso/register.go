@@ -6,8 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/sesame-cli/sesame/internal/awsapi"
 )
 
 // redirectURI is what a PKCE client registers: loopback without a port,
@@ -35,28 +34,26 @@ func (p *Provider) register(ctx context.Context, prev *Session, flow Flow) (*reg
 		return &registration{ClientID: prev.ClientID, ClientSecret: prev.ClientSecret, ExpiresAt: prev.RegistrationExpiresAt,
 			Scopes: prev.Scopes, GrantTypes: prev.GrantTypes, reused: true}, nil
 	}
-	in := &ssooidc.RegisterClientInput{
-		ClientName: aws.String(p.o.ClientName), ClientType: aws.String("public"), Scopes: slices.Clone(p.o.Scopes),
-	}
+	in := &awsapi.RegisterClientInput{ClientName: p.o.ClientName, ClientType: "public", Scopes: slices.Clone(p.o.Scopes)}
 	if flow == FlowPKCE {
 		in.GrantTypes = []string{grantCode, grantRefresh}
-		in.RedirectUris = []string{redirectURI}
-		in.IssuerUrl = aws.String(p.o.StartURL)
+		in.RedirectURIs = []string{redirectURI}
+		in.IssuerURL = p.o.StartURL
 	}
-	out, err := p.oidc.RegisterClient(ctx, in)
+	out, err := p.api.RegisterClient(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("register with IAM Identity Center: %w", err)
 	}
 	p.o.Logger.Debug("registered an sso client", "flow", flow)
 	return &registration{
-		ClientID: aws.ToString(out.ClientId), ClientSecret: aws.ToString(out.ClientSecret),
-		ExpiresAt: time.Unix(out.ClientSecretExpiresAt, 0).UTC(), Scopes: in.Scopes, GrantTypes: in.GrantTypes,
-		AuthorizeEndpoint: aws.ToString(out.AuthorizationEndpoint),
+		ClientID: out.ClientID, ClientSecret: out.ClientSecret,
+		ExpiresAt: out.SecretExpiry(), Scopes: in.Scopes, GrantTypes: in.GrantTypes,
+		AuthorizeEndpoint: out.AuthorizationEndpoint,
 	}, nil
 }
 
 // session is a signed-in session for this registration and token.
-func (r *registration) session(out *ssooidc.CreateTokenOutput, now time.Time) *Session {
+func (r *registration) session(out *awsapi.CreateTokenOutput, now time.Time) *Session {
 	s := &Session{
 		ClientID: r.ClientID, ClientSecret: r.ClientSecret, RegistrationExpiresAt: r.ExpiresAt,
 		Scopes: r.Scopes, GrantTypes: r.GrantTypes,

@@ -25,7 +25,7 @@ func TestOneSignInForManyCallers(t *testing.T) {
 			o := baseOptions(s, nil, newMemStore(), nil)
 			o.Locker, o.Interactive = (&memLocker{}).Lock, true
 			if flow == FlowPKCE {
-				o.AWSConfig, _ = serve(t, s)
+				o.API, _ = serve(t, s)
 				o.Flow, o.Getenv = FlowAuto, env("DISPLAY", ":0")
 				o.OpenBrowser, _ = browser(t)
 			}

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/gofrs/flock"
 
+	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/sandbox"
 )
 
@@ -37,8 +37,8 @@ func helperProcess() int {
 	dir := os.Getenv("SSO_TEST_DIR")
 	o := Options{
 		StartURL: os.Getenv("SSO_TEST_START_URL"), Region: os.Getenv("SSO_TEST_REGION"),
-		AWSConfig: aws.Config{BaseEndpoint: aws.String(os.Getenv("SSO_TEST_ENDPOINT")), HTTPClient: http.DefaultClient, RetryMaxAttempts: 1},
-		Store:     fileStore(dir), IsNotFound: isNotFound, Locker: flockLocker(dir),
+		API:   &awsapi.Client{Endpoint: os.Getenv("SSO_TEST_ENDPOINT"), HTTP: http.DefaultClient, MaxAttempts: 1},
+		Store: fileStore(dir), IsNotFound: isNotFound, Locker: flockLocker(dir),
 		Notifier: stderrNotifier{}, Flow: FlowDeviceCode, Interactive: true, RefreshBefore: 500 * time.Millisecond,
 	}
 	p, err := New(o)

@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
+	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/org"
 	"github.com/sesame-cli/sesame/internal/sandbox"
@@ -58,10 +57,10 @@ func newSandbox(t testing.TB, clk *clock, autoApprove string) *sandbox.Sandbox {
 
 // serve runs s on a real loopback port (the PKCE flow needs a browser
 // that can follow the redirect to our listener) and returns its config.
-func serve(t testing.TB, s http.Handler) (aws.Config, *httptest.Server) {
+func serve(t testing.TB, s http.Handler) (*awsapi.Client, *httptest.Server) {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(), RetryMaxAttempts: 1}, srv
+	return &awsapi.Client{Region: "us-east-1", Endpoint: srv.URL, HTTP: srv.Client(), MaxAttempts: 1}, srv
 }
 
 // clock is a settable clock shared by the sandbox and the provider.
@@ -236,7 +235,7 @@ func browser(t testing.TB) (func(string) error, func() []string) {
 // baseOptions are options on the in-process sandbox with the device code.
 func baseOptions(s *sandbox.Sandbox, clk *clock, store SecretStore, log *bytes.Buffer) Options {
 	o := Options{
-		StartURL: s.StartURL(), Region: s.Region(), AWSConfig: s.AWSConfig(nil),
+		StartURL: s.StartURL(), Region: s.Region(), API: s.API(),
 		Store: store, IsNotFound: isNotFound, Flow: FlowDeviceCode, Getenv: env(), GOOS: "linux",
 	}
 	if clk != nil {

@@ -19,10 +19,14 @@ import (
 	"github.com/sesame-cli/sesame/internal/fastpath"
 )
 
+// Name is the command's name; internal/app recognises it early to take
+// the hot path (Fast) before building the command tree.
+const Name = "credential-process"
+
 // NewCmd returns the credential-process command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "credential-process",
+		Use:   Name,
 		Short: "Print credentials for the AWS credential_process setting",
 		Long: `Print the identity's credentials as the JSON document (Version 1) that AWS
 SDKs and the AWS CLI read from a credential_process program. Only the JSON
@@ -47,7 +51,7 @@ docs/security.md).`,
 }
 
 func run(ctx context.Context, f *cmdutil.Factory) error {
-	if done, err := fast(ctx, f); done || err != nil {
+	if done, err := Fast(ctx, f); done || err != nil {
 		return err
 	}
 	requested := f.Globals.Identity
@@ -99,10 +103,10 @@ func record(ctx context.Context, f *cmdutil.Factory, s *cmdutil.Session, request
 		AccountID: c.AccountID, Files: stamps})
 }
 
-// fast answers from the cache when the configuration is unchanged since a
+// Fast answers from the cache when the configuration is unchanged since a
 // full run recorded the answer. done is false whenever anything is
 // uncertain; the full path then runs.
-func fast(ctx context.Context, f *cmdutil.Factory) (done bool, err error) {
+func Fast(ctx context.Context, f *cmdutil.Factory) (done bool, err error) {
 	root, err := config.Discover(config.LoadOptions{Path: f.Globals.ConfigPath, UserConfigDir: f.UserConfigDir})
 	if err != nil {
 		return false, nil

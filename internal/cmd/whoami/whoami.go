@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/cmdutil"
@@ -83,11 +80,9 @@ func Caller(ctx context.Context, s *cmdutil.Session, id *org.Identity) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
-	cfg := s.AWSConfig(id)
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := s.API(id).GetCallerIdentity(ctx, c.AWS())
 	if err != nil {
-		return Result{}, fmt.Errorf("GetCallerIdentity: %w", err)
+		return Result{}, err
 	}
-	return Result{Identity: id.Name, Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId), Expiration: c.Expiration}, nil
+	return Result{Identity: id.Name, Account: out.Account, Arn: out.Arn, UserID: out.UserID, Expiration: c.Expiration}, nil
 }
