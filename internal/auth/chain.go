@@ -225,11 +225,12 @@ func until(now, t time.Time) string {
 	return t.Sub(now).Round(time.Second).String()
 }
 
-var sessionNameRe = regexp.MustCompile(`[^\w+=,.@-]`)
+// Compiled on first use, not at start-up (credential-process).
+var sessionNameRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\w+=,.@-]`) })
 
 // SessionName makes s a valid role session name (2–64 of [\w+=,.@-]).
 func SessionName(s string) string {
-	s = sessionNameRe.ReplaceAllString(s, "-")
+	s = sessionNameRe().ReplaceAllString(s, "-")
 	if len(s) > 64 {
 		s = s[:64]
 	}

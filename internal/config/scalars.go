@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goccy/go-yaml/ast"
@@ -82,11 +83,15 @@ func FormatDuration(d time.Duration) string {
 // MarshalText makes durations print as "4h" in JSON and YAML output.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-var isoDuration = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
+// isoDuration is compiled on first use: package initialisation runs on
+// every start of sesame, including credential-process.
+var isoDuration = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
+})
 
 // ParseDuration reads a Go or ISO-8601 duration.
 func ParseDuration(s string) (time.Duration, error) {
-	if m := isoDuration.FindStringSubmatch(s); m != nil && s != "P" && s != "PT" {
+	if m := isoDuration().FindStringSubmatch(s); m != nil && s != "P" && s != "PT" {
 		var total time.Duration
 		units := []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second}
 		for i, u := range units {
