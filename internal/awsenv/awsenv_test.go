@@ -67,6 +67,38 @@ func TestFormats(t *testing.T) {
 	}
 }
 
+// Process writes by hand what encoding/json would write for ProcessOutput,
+// byte for byte, whatever the strings hold.
+func TestProcessMatchesEncodingJSON(t *testing.T) {
+	for _, v := range []Values{
+		sample,
+		{AccessKeyID: "AKIA", SecretAccessKey: "s"},
+		{AccessKeyID: "a\"b\\c", SecretAccessKey: "<&>\u2028\x00\xff", SessionToken: "tok\nen", AccountID: "012345678901",
+			Expiration: time.Date(2026, 1, 1, 10, 0, 0, 0, time.FixedZone("x", 3600))},
+	} {
+		p := ProcessOutput{Version: 1, AccessKeyID: v.AccessKeyID, SecretAccessKey: v.SecretAccessKey,
+			SessionToken: v.SessionToken, AccountID: v.AccountID}
+		if !v.Expiration.IsZero() {
+			p.Expiration = v.Expiration.UTC().Format(time.RFC3339)
+		}
+		want, _ := json.Marshal(p)
+		if got := Process(v); string(got) != string(want)+"\n" {
+			t.Errorf("Process(%#v)\n got %s\nwant %s", v, got, want)
+		}
+	}
+}
+
+func FuzzProcess(f *testing.F) {
+	f.Add("AKIA", "secret", "token", "666666666666")
+	f.Fuzz(func(t *testing.T, key, secret, token, account string) {
+		v := Values{AccessKeyID: key, SecretAccessKey: secret, SessionToken: token, AccountID: account}
+		want, _ := json.Marshal(ProcessOutput{Version: 1, AccessKeyID: key, SecretAccessKey: secret, SessionToken: token, AccountID: account})
+		if got := Process(v); string(got) != string(want)+"\n" {
+			t.Errorf("got %s\nwant %s", got, want)
+		}
+	})
+}
+
 func TestProcessOutput(t *testing.T) {
 	var p map[string]any
 	if err := json.Unmarshal(Process(sample), &p); err != nil {
