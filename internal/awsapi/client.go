@@ -70,7 +70,13 @@ type Client struct {
 	Now func() time.Time
 }
 
-var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+// defaultHTTP follows no redirect: none of these APIs redirects, and Go
+// would carry the portal's bearer-token header to whatever host a
+// redirect names.
+var defaultHTTP = &http.Client{
+	Timeout:       30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
 
 // URL is the base URL of service s.
 func (c *Client) URL(s Service) string {
@@ -144,7 +150,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			return nil, fmt.Errorf("%w (gave up retrying: %w)", err, ctx.Err())
 		case <-t.C:
 		}
 	}

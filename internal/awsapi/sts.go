@@ -73,7 +73,7 @@ func (c *Client) AssumeRole(ctx context.Context, creds aws.Credentials, in *Assu
 		form.Set("ExternalId", in.ExternalID)
 	}
 	if in.Duration > 0 {
-		form.Set("DurationSeconds", strconv.Itoa(int(in.Duration/time.Second)))
+		form.Set("DurationSeconds", seconds(in.Duration))
 	}
 	keys := make([]string, 0, len(in.Tags))
 	for k := range in.Tags {
@@ -107,7 +107,7 @@ type AssumeRoleWithWebIdentityInput struct {
 func (c *Client) AssumeRoleWithWebIdentity(ctx context.Context, in *AssumeRoleWithWebIdentityInput) (*AssumedRole, error) {
 	form := url.Values{"RoleArn": {in.RoleARN}, "RoleSessionName": {in.RoleSessionName}, "WebIdentityToken": {in.WebIdentityToken}}
 	if in.Duration > 0 {
-		form.Set("DurationSeconds", strconv.Itoa(int(in.Duration/time.Second)))
+		form.Set("DurationSeconds", seconds(in.Duration))
 	}
 	var out struct {
 		Result AssumedRole `xml:"AssumeRoleWithWebIdentityResult"`
@@ -141,4 +141,10 @@ func (c *Client) sts(ctx context.Context, op string, form url.Values, creds *aws
 		return fmt.Errorf("%s: malformed answer: %w", op, err)
 	}
 	return nil
+}
+
+// seconds renders a positive duration for DurationSeconds in whole
+// seconds, at least 1 (AWS then names the allowed range).
+func seconds(d time.Duration) string {
+	return strconv.FormatInt(max(int64(d/time.Second), 1), 10)
 }
