@@ -73,3 +73,7 @@ printf 'probe' | secret-tool store --label=sesame-probe sesame probe
 secret-tool clear sesame probe
 
 SESAME_TEST_SECRET_SERVICE=1 go test -race -count=1 -run Keyring "$@" ./internal/credstore/
+
+# The credential-process hot path with the keyring store on a live bus
+# (internal/prelude defers the bus; a miss re-executes with it).
+SESAME_TEST_SECRET_SERVICE=1 go test -count=1 -run KeyringHotPath ./test/e2e/

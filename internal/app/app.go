@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,12 +15,18 @@ import (
 	"github.com/sesame-cli/sesame/internal/buildinfo"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
 	"github.com/sesame-cli/sesame/internal/iostreams"
+	"github.com/sesame-cli/sesame/internal/prelude"
 )
 
 // Main runs sesame as a process and returns its exit code.
 func Main() int {
 	if code, ok := hotPath(os.Args[1:], iostreams.System(), os.Getenv); ok {
 		return code
+	}
+	// credential-process started without the D-Bus session (prelude);
+	// the full path may need the OS keyring's Secret Service.
+	if err := prelude.Reexec(); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: could not restart sesame with the session bus (%v); the OS keyring may be unavailable\n", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

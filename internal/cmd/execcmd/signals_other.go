@@ -1,0 +1,11 @@
+//go:build !unix
+
+package execcmd
+
+import (
+	"os"
+	"syscall"
+)
+
+// forwarded are the signals exec and shell pass on to the child.
+var forwarded = []os.Signal{os.Interrupt, syscall.SIGTERM}
