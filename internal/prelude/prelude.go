@@ -48,7 +48,7 @@ var (
 func init() {
 	full := os.Getenv(envFull) != ""
 	if full {
-		set(envFull, "") // remembered, so Restore removes it
+		_ = os.Unsetenv(envFull) // ours alone: nothing below sees it
 	}
 	hasBus := os.Getenv(envBus) != "" || hasRuntimeBus()
 	switch {
