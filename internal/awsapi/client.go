@@ -22,6 +22,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -137,8 +138,18 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		attempts = 3
 	}
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
+	var skew time.Duration // the server's clock minus ours, once known
 	for attempt := 1; ; attempt++ {
-		body, err := c.once(ctx, r)
+		body, err := c.once(ctx, r, skew)
+		if skew == 0 && r.sign != nil {
+			if d, ok := clockSkew(err, c.now()); ok {
+				// Signed with a clock that is off: sign again with the
+				// server's time, at once (the SDK does the same).
+				skew = d
+				attempt--
+				continue
+			}
+		}
 		if err == nil || attempt >= attempts || ctx.Err() != nil || !retryer.IsErrorRetryable(err) {
 			return body, err
 		}
@@ -156,7 +167,31 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 	}
 }
 
-func (c *Client) once(ctx context.Context, r *request) ([]byte, error) {
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// skewCodes are the answers AWS gives a request signed at the wrong time.
+var skewCodes = map[string]bool{
+	"RequestTimeTooSkewed": true, "RequestExpired": true, "RequestInTheFuture": true,
+	"InvalidSignatureException": true, "SignatureDoesNotMatch": true, "AuthFailure": true,
+}
+
+// clockSkew says whether err is a signing-time error from a server whose
+// clock (its Date header) is more than a minute from ours, and by how much.
+func clockSkew(err error, now time.Time) (time.Duration, bool) {
+	var e *APIError
+	if !errors.As(err, &e) || !skewCodes[e.Code] || e.serverTime.IsZero() {
+		return 0, false
+	}
+	d := e.serverTime.Sub(now)
+	return d, d > time.Minute || d < -time.Minute
+}
+
+func (c *Client) once(ctx context.Context, r *request, skew time.Duration) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, r.method, c.URL(r.service)+r.path, bytes.NewReader(r.body))
 	if err != nil {
 		return nil, &OpError{Operation: r.operation, Err: err}
@@ -169,11 +204,7 @@ func (c *Client) once(ctx context.Context, r *request) ([]byte, error) {
 	}
 	if r.sign != nil {
 		sum := sha256.Sum256(r.body)
-		now := time.Now
-		if c.Now != nil {
-			now = c.Now
-		}
-		if err := v4.NewSigner().SignHTTP(ctx, *r.sign, req, hex.EncodeToString(sum[:]), r.signName, c.Region, now().UTC()); err != nil {
+		if err := v4.NewSigner().SignHTTP(ctx, *r.sign, req, hex.EncodeToString(sum[:]), r.signName, c.Region, c.now().Add(skew).UTC()); err != nil {
 			return nil, &OpError{Operation: r.operation, Err: err}
 		}
 	}
@@ -195,6 +226,9 @@ func (c *Client) once(ctx context.Context, r *request) ([]byte, error) {
 		e.Operation, e.Status = r.operation, resp.StatusCode
 		if e.RequestID == "" {
 			e.RequestID = resp.Header.Get("x-amzn-RequestId")
+		}
+		if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			e.serverTime = t
 		}
 		return nil, e
 	}

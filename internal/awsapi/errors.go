@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/smithy-go"
 )
@@ -27,6 +28,8 @@ type APIError struct {
 	OAuth     string
 	Reason    string
 	RequestID string
+
+	serverTime time.Time // the answer's Date header, for clock-skew correction
 }
 
 func (e *APIError) Error() string {

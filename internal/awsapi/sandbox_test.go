@@ -9,11 +9,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -591,7 +593,33 @@ func TestSandboxGetCallerIdentity(t *testing.T) {
 	if ae := apiError(t, err, "GetCallerIdentity", "SignatureDoesNotMatch", 403); !strings.Contains(ae.Message, "Signature expired") {
 		t.Errorf("%+v", ae)
 	}
+
+	// Over a real socket the answer carries a Date header: the client
+	// learns the server's time and signs again at once, as the SDK does.
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	var requests atomic.Int32
+	counting := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		requests.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	for _, off := range []time.Duration{-time.Hour, 40 * time.Minute} {
+		requests.Store(0)
+		skewed := &awsapi.Client{Region: "us-east-1", Endpoint: srv.URL, HTTP: counting, MaxAttempts: 1,
+			Now: func() time.Time { return time.Now().Add(off) }}
+		got, err := skewed.GetCallerIdentity(t.Context(), creds)
+		if err != nil || got.Arn != who.Arn {
+			t.Errorf("clock off by %s: %v, %+v", off, err, got)
+		}
+		if n := requests.Load(); n != 2 {
+			t.Errorf("clock off by %s: %d requests, want 2 (refused, then signed with the server's time)", off, n)
+		}
+	}
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestSandboxAssumeRole(t *testing.T) {
 	t.Parallel()
