@@ -28,9 +28,17 @@ func (r *resolver) selectAccounts(sel *config.Selector, fallback config.Pos, wha
 	// r.org.Accounts is sorted by name (accounts() builds it from
 	// sortedKeys), so the result is sorted without sorting per selector.
 	var out []string
-	for _, a := range r.org.Accounts {
-		if matchSelector(sel, a) {
-			out = append(out, a.Name)
+	if cand, ok := r.accountIndex().candidates(sel); ok {
+		for _, i := range cand {
+			if a := r.org.Accounts[i]; matchSelector(sel, a) {
+				out = append(out, a.Name)
+			}
+		}
+	} else {
+		for _, a := range r.org.Accounts {
+			if matchSelector(sel, a) {
+				out = append(out, a.Name)
+			}
 		}
 	}
 	if len(out) == 0 {

@@ -50,6 +50,8 @@ type resolver struct {
 	vars   map[string]string
 
 	layerIdentities map[string]*config.Identity // declared identities in effect
+
+	acctIndex *accountIndex // see accountIndex()
 }
 
 func newResolver(cfg *config.Config) *resolver {
