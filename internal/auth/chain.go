@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sesame-cli/sesame/internal/auth/webidentity"
 	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/org"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	RefreshBefore time.Duration
 	// Trace receives one line per decision (debug output); secrets never.
 	Trace func(format string, args ...any)
+	// WebIdentity returns the token source of a machine provider
+	// (github/oidc, oidc/token-file).
+	WebIdentity func(p *org.Provider) (webidentity.Source, error)
 	// OnWait is told when another process is fetching the same step.
 	OnWait func(identity string)
 }
@@ -137,6 +141,8 @@ func (r *Resolver) plan(id *org.Identity, depth int) (*step, error) {
 	switch {
 	case p.Kind == org.KindIdentityCenter && id.Kind == org.KindPermissionSet:
 		return r.permissionSetStep(id, p), nil
+	case (p.Kind == org.KindGitHubOIDC || p.Kind == org.KindOIDCTokenFile) && id.Kind == org.KindAssumeRole && r.o.WebIdentity != nil:
+		return r.webIdentityStep(id, p)
 	default:
 		return nil, fmt.Errorf("identity %s: %w yet: credentials from a %s provider (%s) for a %s identity", id.Name, ErrUnsupported, p.Kind, p.Name, id.Kind)
 	}

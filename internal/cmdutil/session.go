@@ -18,6 +18,7 @@ import (
 
 	"github.com/sesame-cli/sesame/internal/auth"
 	"github.com/sesame-cli/sesame/internal/auth/sso"
+	"github.com/sesame-cli/sesame/internal/auth/webidentity"
 	"github.com/sesame-cli/sesame/internal/awsapi"
 	"github.com/sesame-cli/sesame/internal/credstore"
 	"github.com/sesame-cli/sesame/internal/keycache"
@@ -113,7 +114,7 @@ func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, 
 		cache, locker = &auth.MemoryCache{}, auth.LocalLocker()
 	}
 	s.Resolver = auth.NewResolver(auth.Options{
-		Org: o, Tokens: s.tokenSource, API: s.api, Cache: cache, Lock: locker,
+		Org: o, Tokens: s.tokenSource, API: s.api, WebIdentity: s.webIdentity, Cache: cache, Lock: locker,
 		RefreshBefore: o.Profile.RefreshBefore.D(),
 		Trace:         func(format string, args ...any) { s.logger.Debug(fmt.Sprintf(format, args...)) },
 		OnWait: func(identity string) {
@@ -348,6 +349,28 @@ func (s *Session) Tokens(p *org.Provider) (*sso.Provider, error) {
 }
 
 func (s *Session) tokenSource(p *org.Provider) (auth.TokenSource, error) { return s.Tokens(p) }
+
+// webIdentity returns the token source of a machine provider.
+func (s *Session) webIdentity(p *org.Provider) (webidentity.Source, error) {
+	switch p.Kind {
+	case org.KindGitHubOIDC:
+		return webidentity.GitHub{Audience: p.Audience, Getenv: s.f.Getenv}, nil
+	case org.KindOIDCTokenFile:
+		return webidentity.File{Path: expandPath(p.TokenFile, s.f.Getenv)}, nil
+	}
+	return nil, fmt.Errorf("provider %s is %s, not a web identity provider", p.Name, p.Kind)
+}
+
+// expandPath expands $VAR, ${VAR} and a leading ~/ in a configured path.
+func expandPath(p string, getenv func(string) string) string {
+	p = os.Expand(p, getenv)
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home := getenv("HOME"); home != "" {
+			p = filepath.Join(home, rest)
+		}
+	}
+	return p
+}
 
 // Identity picks the identity to use: --identity / SESAME_IDENTITY, else
 // the profile's default.
