@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -82,6 +83,7 @@ func TestScript(t *testing.T) {
 			"sandbox-stats":  cmdSandboxStats,
 			"sandbox-faults": cmdSandboxFaults,
 			"sandbox-reset":  cmdSandboxReset,
+			"github-run":     cmdGitHubRun,
 			"json-doc":       cmdJSONDoc,
 			"store-secrets":  cmdStoreSecrets,
 		},
@@ -137,6 +139,43 @@ func cmdSandboxReset(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: sandbox-reset")
 	}
 	scriptSandbox(ts).Reset()
+}
+
+// github-run KEY=VALUE... starts a GitHub Actions workflow run in the
+// sandbox (keys as the JSON fields of sandbox.GitHubRun: repository,
+// repository_id, environment, event_name, ref, job_workflow_ref, run_id,
+// ...) and sets what the Actions runner gives a job with
+// `permissions: id-token: write`: ACTIONS_ID_TOKEN_REQUEST_URL and
+// ACTIONS_ID_TOKEN_REQUEST_TOKEN, plus GITHUB_RUN_ID and
+// GITHUB_RUN_ATTEMPT.
+func cmdGitHubRun(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: github-run KEY=VALUE...")
+	}
+	fields := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("github-run: %q is not KEY=VALUE", a)
+		}
+		fields[k] = v
+	}
+	data, err := json.Marshal(fields)
+	ts.Check(err)
+	var run sandbox.GitHubRun
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	ts.Check(dec.Decode(&run))
+	reqURL, reqToken, err := scriptSandbox(ts).GitHubRunAt(ts.Getenv("SANDBOX_URL"), run)
+	ts.Check(err)
+	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", reqURL)
+	ts.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", reqToken)
+	ts.Setenv("GITHUB_RUN_ID", fields["run_id"])
+	attempt := fields["run_attempt"]
+	if attempt == "" {
+		attempt = "1"
+	}
+	ts.Setenv("GITHUB_RUN_ATTEMPT", attempt)
 }
 
 // json-doc FILE asserts that FILE holds exactly one JSON object and

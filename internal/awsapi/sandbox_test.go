@@ -781,15 +781,51 @@ func TestSandboxSignatureErrors(t *testing.T) {
 	if awsapi.Code(err) == "" {
 		t.Errorf("empty credentials: %v", err)
 	}
-	// The sandbox does not emulate AssumeRoleWithWebIdentity today
-	// (InvalidAction); whatever it answers a bogus token with, the unsigned
-	// call reaches it and its query-protocol error is read.
+	// A bogus web identity token: the unsigned call reaches STS and its
+	// query-protocol error is read, without echoing the token.
 	_, err = c.AssumeRoleWithWebIdentity(ctx, &awsapi.AssumeRoleWithWebIdentityInput{RoleARN: terraform, RoleSessionName: "gha", WebIdentityToken: "eyJhbGciOi.e30.sig"})
-	var ae *awsapi.APIError
-	if !errors.As(err, &ae) || ae.Code == "" || strings.HasPrefix(ae.Code, "HTTP") || ae.Status < 400 || ae.Status >= 500 || ae.RequestID == "" {
-		t.Errorf("AssumeRoleWithWebIdentity with a bogus token: %v", err)
+	if ae := apiError(t, err, "AssumeRoleWithWebIdentity", "InvalidIdentityToken", 400); ae.RequestID == "" {
+		t.Errorf("no request id: %+v", ae)
 	}
 	noSecrets(t, err, "eyJhbGciOi.e30.sig")
+}
+
+// A GitHub Actions run of acme/infrastructure deploying to the apply
+// environment assumes the terraform role with its ID token; a pull
+// request run is refused by the same trust policy.
+func TestSandboxAssumeRoleWithWebIdentity(t *testing.T) {
+	t.Parallel()
+	sb := newSandbox(t, sandbox.Options{})
+	c := apiFor(sb)
+	const terraform = "arn:aws:iam::666666666666:role/acme-plat-dev-terraform"
+	apply := sandbox.GitHubRun{Repository: "acme/infrastructure", RepositoryID: "812345678", Environment: "apply",
+		JobWorkflowRef: "acme/infrastructure/.github/workflows/apply.yaml@refs/heads/main", RunID: "77"}
+	tok, err := sb.GitHubIDToken(apply, "sts.amazonaws.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.AssumeRoleWithWebIdentity(t.Context(), &awsapi.AssumeRoleWithWebIdentityInput{
+		RoleARN: terraform, RoleSessionName: "gha-77-1", WebIdentityToken: tok, Duration: 15 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.AssumedRoleUser.Arn != "arn:aws:sts::666666666666:assumed-role/acme-plat-dev-terraform/gha-77-1" ||
+		time.Until(out.Credentials.Expiration) > 16*time.Minute || time.Until(out.Credentials.Expiration) < 14*time.Minute {
+		t.Errorf("AssumeRoleWithWebIdentity: %+v", out.AssumedRoleUser)
+	}
+	who, err := c.GetCallerIdentity(t.Context(), aws.Credentials{AccessKeyID: out.Credentials.AccessKeyID,
+		SecretAccessKey: out.Credentials.SecretAccessKey, SessionToken: out.Credentials.SessionToken})
+	if err != nil || who.Arn != out.AssumedRoleUser.Arn {
+		t.Errorf("GetCallerIdentity: %+v, %v", who, err)
+	}
+	pr := sandbox.GitHubRun{Repository: "acme/infrastructure", RepositoryID: "812345678", EventName: "pull_request", Ref: "refs/pull/7/merge"}
+	prTok, err := sb.GitHubIDToken(pr, "sts.amazonaws.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AssumeRoleWithWebIdentity(t.Context(), &awsapi.AssumeRoleWithWebIdentityInput{RoleARN: terraform, RoleSessionName: "gha-8-1", WebIdentityToken: prTok})
+	apiError(t, err, "AssumeRoleWithWebIdentity", "AccessDenied", 403)
+	noSecrets(t, err, prTok)
 }
 
 // The sandbox's fault injection drives the retry policy with real answers.

@@ -9,7 +9,8 @@ import (
 )
 
 // control serves the /_sandbox/ API that scripts and tests use:
-// healthz, reset, stats, approve, faults, info and IAM user keys.
+// healthz, reset, stats, approve, faults, info, IAM user keys, GitHub
+// Actions workflow runs and their ID tokens, and OIDC tokens.
 func (s *Sandbox) control(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, msg string) {
 		writeJSON(w, status, map[string]string{"error": msg})
@@ -75,6 +76,24 @@ func (s *Sandbox) control(w http.ResponseWriter, r *http.Request) {
 		default:
 			method(http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete)
 		}
+	case githubRunsPath:
+		if method(http.MethodPost) {
+			s.githubRuns(w, r, fail)
+		}
+	case "/_sandbox/oidc/token":
+		if method(http.MethodPost) {
+			s.oidcToken(w, r, fail)
+		}
+	case jwksPath:
+		if !method(http.MethodGet) {
+			return
+		}
+		set, err := s.JWKS()
+		if err != nil {
+			fail(http.StatusInternalServerError, err.Error())
+			return
+		}
+		writeJSON(w, 200, set)
 	case "/_sandbox/iam-user-keys":
 		if !method(http.MethodPost) {
 			return
@@ -87,6 +106,13 @@ func (s *Sandbox) control(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]string{"AccessKeyId": c.AccessKeyID, "SecretAccessKey": c.SecretAccessKey, "Arn": c.ARN})
 	default:
+		rest, isRun := strings.CutPrefix(strings.TrimSuffix(r.URL.Path, "/"), githubRunsPath+"/")
+		if id, ok := strings.CutSuffix(rest, "/idtoken"); isRun && ok && id != "" && !strings.Contains(id, "/") {
+			if method(http.MethodGet) {
+				s.githubIDToken(w, r, id, fail)
+			}
+			return
+		}
 		fail(http.StatusNotFound, "unknown control path "+r.URL.Path+"; see /_sandbox/info")
 	}
 }
@@ -109,5 +135,6 @@ func (s *Sandbox) Info(endpoint string) Info {
 	}
 	sort.Strings(accounts)
 	return Info{Endpoint: endpoint, Region: s.seed.region, StartURL: s.seed.startURL, Users: s.seed.userNames, Accounts: accounts,
-		Paths: []string{"/_sandbox/healthz", "/_sandbox/info", "/_sandbox/stats", "/_sandbox/reset", "/_sandbox/approve", "/_sandbox/faults", "/_sandbox/iam-user-keys"}}
+		Paths: []string{"/_sandbox/healthz", "/_sandbox/info", "/_sandbox/stats", "/_sandbox/reset", "/_sandbox/approve", "/_sandbox/faults", "/_sandbox/iam-user-keys",
+			githubRunsPath, "/_sandbox/oidc/token", jwksPath}}
 }

@@ -45,6 +45,11 @@ type Sandbox struct {
 	st     *state
 	stats  map[string]int
 	faults *faults
+	// runs are the GitHub Actions workflow runs the sandbox issues ID
+	// tokens for, by id (in memory only, like the signing key).
+	runs map[string]*githubRun
+	// idKey signs the OIDC tokens the sandbox issues.
+	idKey idKey
 	// gen counts changes to st (markDirty, under mu); saved (under mu)
 	// is the gen the last finished state-file write included; writeMu
 	// orders the writes (persist).
@@ -57,7 +62,7 @@ type Sandbox struct {
 func New(o *org.Org, opts Options) (*Sandbox, error) {
 	s := &Sandbox{
 		seed: newSeed(o), now: opts.Now, sleep: opts.Sleep, autoApprove: opts.AutoApprove, stateDir: opts.StateDir,
-		st: newState(), stats: map[string]int{}, faults: newFaults(),
+		st: newState(), stats: map[string]int{}, faults: newFaults(), runs: map[string]*githubRun{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -223,13 +228,15 @@ func (s *Sandbox) Stats() map[string]int {
 	return out
 }
 
-// Reset forgets everything issued (clients, tokens, credentials), the
-// statistics and the faults; the seeded organization stays.
+// Reset forgets everything issued (clients, tokens, credentials, GitHub
+// workflow runs), the statistics and the faults; the seeded organization
+// and the token signing key stay.
 func (s *Sandbox) Reset() {
 	s.mu.Lock()
 	s.st = newState()
 	s.stats = map[string]int{}
 	s.faults = newFaults()
+	s.runs = map[string]*githubRun{}
 	s.markDirty()
 	s.mu.Unlock()
 	s.persist(0)

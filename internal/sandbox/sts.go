@@ -60,6 +60,8 @@ func (s *Sandbox) queryRoute(r *http.Request) (route, *apiError) {
 		h = s.assumeRole
 	case "GetSessionToken":
 		h = s.getSessionToken
+	case "AssumeRoleWithWebIdentity":
+		h = s.assumeRoleWithWebIdentity
 	default:
 		return route{proto: protoQuery}, &apiError{Status: 400, Code: "InvalidAction", Sender: true,
 			Message: fmt.Sprintf("Could not find operation %s for version %s", action, stsVersion)}

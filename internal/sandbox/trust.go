@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sesame-cli/sesame/internal/org"
@@ -8,9 +9,11 @@ import (
 )
 
 // The sandbox evaluates the two policies AWS checks on AssumeRole: the
-// target role's trust policy and the caller's identity policy. It covers
-// what sesame renders (principals by account, role or user ARN; string,
-// ARN and bool conditions); anything it does not understand denies.
+// target role's trust policy and the caller's identity policy; and on
+// AssumeRoleWithWebIdentity the trust policy alone. It covers what sesame
+// renders (principals by account, role or user ARN, federated OIDC
+// providers; string, ARN and bool conditions); anything it does not
+// understand denies.
 
 // adminPolicies grant sts:AssumeRole on any resource. Other AWS-managed
 // policies (ReadOnlyAccess, ViewOnlyAccess, Billing, ...) grant no role
@@ -22,12 +25,26 @@ type condContext map[string]string
 
 // trustAllows reports whether the trust policy lets caller perform action.
 func trustAllows(doc *policy.Document, caller *credential, action string, ctx condContext) bool {
+	return evalTrust(doc, action, ctx, func(p map[string]policy.Values) bool { return principalMatches(p, caller) })
+}
+
+// federatedAllows reports whether the trust policy lets a web identity of
+// provider (arn:<partition>:iam::<account>:oidc-provider/<host>) perform
+// action: a statement applies when its Principal.Federated names the
+// provider exactly.
+func federatedAllows(doc *policy.Document, provider, action string, ctx condContext) bool {
+	return evalTrust(doc, action, ctx, func(p map[string]policy.Values) bool { return slices.Contains(p["Federated"], provider) })
+}
+
+// evalTrust applies the statements whose action, principal and conditions
+// match: any Deny denies, otherwise any Allow allows.
+func evalTrust(doc *policy.Document, action string, ctx condContext, principal func(map[string]policy.Values) bool) bool {
 	if doc == nil {
 		return false
 	}
 	allowed := false
 	for _, st := range doc.Statement {
-		if !matchAny(st.Action, action) || !principalMatches(st.Principal, caller) || !conditionsHold(st.Condition, ctx) {
+		if !matchAny(st.Action, action) || !principal(st.Principal) || !conditionsHold(st.Condition, ctx) {
 			continue
 		}
 		if st.Effect == "Deny" {
