@@ -27,7 +27,8 @@ import (
 // separate go build.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"sesame": func() { os.Exit(Main()) },
+		"sesame":     func() { os.Exit(Main()) },
+		"sdk-whoami": func() { os.Exit(sdkWhoami()) },
 	})
 }
 

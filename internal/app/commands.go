@@ -13,6 +13,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/cmd/login"
 	"github.com/sesame-cli/sesame/internal/cmd/logout"
 	"github.com/sesame-cli/sesame/internal/cmd/sandboxcmd"
+	"github.com/sesame-cli/sesame/internal/cmd/serve"
 	"github.com/sesame-cli/sesame/internal/cmd/validate"
 	"github.com/sesame-cli/sesame/internal/cmd/version"
 	"github.com/sesame-cli/sesame/internal/cmd/whoami"
@@ -39,6 +40,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		execcmd.NewShellCmd(f),
 		envcmd.NewCmd(f),
 		credprocess.NewCmd(f),
+		serve.NewCmd(f),
 		demo.NewCmd(f),
 	)
 }

@@ -19,6 +19,11 @@ type Values struct {
 	Region          string
 	Identity        string
 	AccountID       string
+	// ContainerURI and ContainerToken, when set, replace the keys: the
+	// child fetches (and renews) credentials from sesame's local
+	// endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI).
+	ContainerURI   string
+	ContainerToken string
 }
 
 // Cleared are the variables sesame removes from a child's environment so
@@ -36,15 +41,18 @@ var Cleared = []string{
 
 // Vars returns the variables to set, in a stable order.
 func (v Values) Vars() [][2]string {
-	out := [][2]string{
-		{"AWS_ACCESS_KEY_ID", v.AccessKeyID},
-		{"AWS_SECRET_ACCESS_KEY", v.SecretAccessKey},
-	}
-	if v.SessionToken != "" {
-		out = append(out, [2]string{"AWS_SESSION_TOKEN", v.SessionToken})
-	}
-	if !v.Expiration.IsZero() {
-		out = append(out, [2]string{"AWS_CREDENTIAL_EXPIRATION", v.Expiration.UTC().Format(time.RFC3339)})
+	var out [][2]string
+	if v.ContainerURI != "" {
+		out = append(out, [2]string{"AWS_CONTAINER_CREDENTIALS_FULL_URI", v.ContainerURI},
+			[2]string{"AWS_CONTAINER_AUTHORIZATION_TOKEN", v.ContainerToken})
+	} else {
+		out = append(out, [2]string{"AWS_ACCESS_KEY_ID", v.AccessKeyID}, [2]string{"AWS_SECRET_ACCESS_KEY", v.SecretAccessKey})
+		if v.SessionToken != "" {
+			out = append(out, [2]string{"AWS_SESSION_TOKEN", v.SessionToken})
+		}
+		if !v.Expiration.IsZero() {
+			out = append(out, [2]string{"AWS_CREDENTIAL_EXPIRATION", v.Expiration.UTC().Format(time.RFC3339)})
+		}
 	}
 	if v.Region != "" {
 		out = append(out, [2]string{"AWS_REGION", v.Region}, [2]string{"AWS_DEFAULT_REGION", v.Region})

@@ -10,11 +10,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/awsenv"
 	"github.com/sesame-cli/sesame/internal/cmdutil"
+	"github.com/sesame-cli/sesame/internal/credserver"
 	"github.com/sesame-cli/sesame/internal/org"
 )
 
@@ -26,7 +28,11 @@ const NestedVar = "SESAME_EXEC"
 type Options struct {
 	F           *cmdutil.Factory
 	AllowNested bool
-	Args        []string
+	// Server serves the credentials to the command over a loopback ECS
+	// endpoint that renews them, instead of putting keys in its
+	// environment.
+	Server bool
+	Args   []string
 }
 
 // NewCmd returns the exec command.
@@ -42,12 +48,22 @@ first; then AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_CREDENTIAL_EXPIRATION, AWS_REGION, AWS_DEFAULT_REGION and SESAME_IDENTITY
 are set.
 
+With --server the keys stay out of the environment: sesame serves them on a
+loopback port for as long as the command runs (AWS_CONTAINER_CREDENTIALS_FULL_URI
+and AWS_CONTAINER_AUTHORIZATION_TOKEN, the ECS credential protocol every AWS
+SDK and the AWS CLI read), and renews them before they expire. Use it for
+commands that can outlive the credentials, such as a long terraform apply
+through a role limited to one hour.
+
 Signals sent to sesame are passed to the command, and sesame exits with the
 command's exit code. Running exec inside another exec is refused (the
 variable SESAME_EXEC marks it) unless --allow-nested.`,
 		Example: `  sesame exec -- aws sts get-caller-identity
   SESAME_PROFILE=devops sesame exec plat-dev/TerraformApplyAccess -- terraform plan
-  sesame exec --identity plat-dev/terraform -- terraform apply`,
+  sesame exec --identity plat-dev/terraform -- terraform apply
+
+  # credentials renewed for as long as the apply runs
+  sesame exec --server plat-dev/terraform -- terraform apply`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// `sesame exec IDENTITY -- cmd` is a shorthand for --identity.
@@ -68,6 +84,7 @@ variable SESAME_EXEC marks it) unless --allow-nested.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.AllowNested, "allow-nested", false, "allow running inside another sesame exec or shell")
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve renewing credentials on a loopback endpoint instead of keys in the environment")
 	return cmd
 }
 
@@ -80,7 +97,10 @@ func NewShellCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: `Start your shell ($SHELL, else /bin/sh) with the identity's credentials in its
 environment, as 'sesame exec' does. Exit the shell to drop them.`,
 		Example: `  sesame shell --identity plat-dev/TerraformPlanAccess
-  SESAME_PROFILE=developers sesame shell`,
+  SESAME_PROFILE=developers sesame shell
+
+  # credentials that renew themselves for as long as the shell lives
+  sesame shell --server --identity plat-dev/TerraformApplyAccess`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sh := f.Getenv("SHELL")
@@ -92,6 +112,7 @@ environment, as 'sesame exec' does. Exit the shell to drop them.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.AllowNested, "allow-nested", false, "allow running inside another sesame exec or shell")
+	cmd.Flags().BoolVar(&opts.Server, "server", false, "serve renewing credentials on a loopback endpoint instead of keys in the environment")
 	return cmd
 }
 
@@ -106,7 +127,51 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Server {
+		return ExecServer(ctx, f, s, id, opts.Args)
+	}
 	return Exec(ctx, f, s, id, opts.Args, nil)
+}
+
+// ExecServer runs args with a loopback credential endpoint for id that
+// lives as long as the command. The first credentials are fetched before
+// the command starts: SDKs time out quickly on their first request.
+func ExecServer(ctx context.Context, f *cmdutil.Factory, s *cmdutil.Session, id *org.Identity, args []string) error {
+	c, err := s.Retrieve(ctx, id)
+	if err != nil {
+		return err
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		return cmdutil.WithExitCode(fmt.Errorf("%s: command not found", args[0]), 127)
+	}
+	srv, err := credserver.New(func(ctx context.Context, name string) (credserver.Credentials, error) {
+		if name != "" && name != id.Name {
+			return credserver.Credentials{}, fmt.Errorf("%w %q: this endpoint serves %s", credserver.ErrUnknownIdentity, name, id.Name)
+		}
+		c, err := s.Retrieve(ctx, id)
+		if err != nil {
+			return credserver.Credentials{}, err
+		}
+		return credserver.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
+			SessionToken: c.SessionToken, Expiration: c.Expiration, AccountID: c.AccountID}, nil
+	})
+	if err != nil {
+		return err
+	}
+	l, err := credserver.Listen("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start the credential endpoint: %w", err)
+	}
+	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx, l) }()
+	defer func() { stop(); <-served }()
+	f.Logger().Debug(fmt.Sprintf("%s: serving credentials on http://%s/ (now valid until %s)", id.Name, l.Addr(), c.Expiration.Format(time.RFC3339)))
+	v := awsenv.Values{ContainerURI: "http://" + l.Addr().String() + "/", ContainerToken: srv.Token(),
+		Region: s.Region(id), Identity: id.Name}
+	env := append(v.Environ(os.Environ()), NestedVar+"="+id.Name)
+	return runChild(f, path, args, env)
 }
 
 // Exec runs args with the credentials of id, adding extraEnv.
