@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/sesame-cli/sesame/internal/cmd/awsconfig"
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
 	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/credprocess"
@@ -41,6 +42,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		envcmd.NewCmd(f),
 		credprocess.NewCmd(f),
 		serve.NewCmd(f),
+		awsconfig.NewCmd(f),
 		demo.NewCmd(f),
 	)
 }
