@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -85,6 +87,7 @@ func TestScript(t *testing.T) {
 			"sandbox-faults": cmdSandboxFaults,
 			"sandbox-reset":  cmdSandboxReset,
 			"github-run":     cmdGitHubRun,
+			"http-get":       cmdHTTPGet,
 			"json-doc":       cmdJSONDoc,
 			"store-secrets":  cmdStoreSecrets,
 		},
@@ -177,6 +180,24 @@ func cmdGitHubRun(ts *testscript.TestScript, neg bool, args []string) {
 		attempt = "1"
 	}
 	ts.Setenv("GITHUB_RUN_ATTEMPT", attempt)
+}
+
+// http-get URL|@FILE fetches URL, or the URL written in FILE (a sandbox
+// page), and writes the status line and body to stdout.
+func cmdHTTPGet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: http-get URL|@FILE")
+	}
+	u := args[0]
+	if f, ok := strings.CutPrefix(u, "@"); ok {
+		u = ts.ReadFile(f)
+	}
+	resp, err := http.Get(strings.TrimSpace(u))
+	ts.Check(err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%s\n%s", resp.Status, body)
 }
 
 // json-doc FILE asserts that FILE holds exactly one JSON object and

@@ -6,6 +6,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/cmd/awsconfig"
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
 	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
+	"github.com/sesame-cli/sesame/internal/cmd/console"
 	"github.com/sesame-cli/sesame/internal/cmd/credprocess"
 	"github.com/sesame-cli/sesame/internal/cmd/demo"
 	"github.com/sesame-cli/sesame/internal/cmd/envcmd"
@@ -43,6 +44,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		credprocess.NewCmd(f),
 		serve.NewCmd(f),
 		awsconfig.NewCmd(f),
+		console.NewCmd(f),
 		demo.NewCmd(f),
 	)
 }
