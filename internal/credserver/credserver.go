@@ -19,6 +19,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -78,8 +79,9 @@ func Path(identity string) string {
 	return "/identities/" + url.PathEscape(identity)
 }
 
-// Listen binds 127.0.0.1 on addr's port ("127.0.0.1:0" for any free one).
-// Only loopback is allowed: SDKs refuse plain http to other hosts, and the
+// Listen binds addr, which must be a loopback IP address with a port
+// ("127.0.0.1:0", the default, for any free port; "[::1]:0"). Only
+// loopback is allowed: SDKs refuse plain http to other hosts, and the
 // credentials must not leave the machine.
 func Listen(addr string) (net.Listener, error) {
 	if addr == "" {
@@ -154,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	c, err := s.source(ctx, identity)
+	c, err := s.retrieve(ctx, identity, timeout)
 	if err != nil {
 		status, code := http.StatusInternalServerError, "CredentialsUnavailable"
 		if errors.Is(err, ErrUnknownIdentity) {
@@ -162,6 +164,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if s.Classify != nil {
 			status, code = s.Classify(err)
+			if status < 400 || status > 599 {
+				status = http.StatusInternalServerError
+			}
 		}
 		fail(w, status, code, err.Error())
 		return
@@ -172,11 +177,45 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Expiration: c.Expiration.UTC().Format(time.RFC3339), AccountID: c.AccountID})
 }
 
+// retrieve asks the source, and gives up when ctx is done even if the
+// source does not: Timeout bounds the answer, not only the source's own
+// network calls (it may wait on a lock or a prompt). A panic in the
+// source is raised again here, where net/http recovers it as before.
+func (s *Server) retrieve(ctx context.Context, identity string, timeout time.Duration) (Credentials, error) {
+	type result struct {
+		c     Credentials
+		err   error
+		panic any
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			r.panic = recover()
+			ch <- r
+		}()
+		r.c, r.err = s.source(ctx, identity)
+	}()
+	select {
+	case r := <-ch:
+		if r.panic != nil {
+			panic(r.panic)
+		}
+		return r.c, r.err
+	case <-ctx.Done():
+		return Credentials{}, fmt.Errorf("credentials not ready within %s: %w", timeout, ctx.Err())
+	}
+}
+
 // authorized accepts the token verbatim (aws-vault, the SDKs' default) or
-// as "Bearer <token>" (aws-sso-cli's clients), compared in constant time.
+// as "Bearer <token>" (aws-sso-cli's clients; the scheme in any case),
+// compared in constant time.
 func (s *Server) authorized(h string) bool {
-	if v, ok := strings.CutPrefix(h, "Bearer "); ok {
-		h = v
+	if s.token == "" {
+		return false // a Server not made by New serves nobody
+	}
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		h = h[7:]
 	}
 	return subtle.ConstantTimeCompare([]byte(h), []byte(s.token)) == 1
 }
