@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,12 +26,11 @@ import (
 	"github.com/sesame-cli/sesame/internal/credserver"
 	"github.com/sesame-cli/sesame/internal/org"
 	"github.com/sesame-cli/sesame/internal/sandbox"
+	"github.com/sesame-cli/sesame/test/testproc"
 )
 
 const (
 	integrationGate = "SESAME_INTEGRATION"
-	awsV2           = "/usr/bin/aws" // Debian's v2; this test wants v1
-	pyenvPython     = "3.11.7"       // the pyenv version whose bin/aws is the v1 CLI
 	platDev         = "666666666666"
 	applyPS         = "TerraformApplyAccess"
 )
@@ -54,64 +52,14 @@ func requireIntegration(t *testing.T) {
 	}
 }
 
-// findAWSCLIv1 finds the pyenv AWS CLI v1 as test/integration does:
-// $SESAME_AWSCLI_V1, <pyenv root>/versions/3.11.7/bin/aws, other pyenv
-// versions, `pyenv which aws`, then aws on PATH; never Debian's v2, and
-// each candidate must report aws-cli/1.
+// findAWSCLIv1 finds the pyenv AWS CLI v1 as test/integration does.
 func findAWSCLIv1(t *testing.T) (bin, version string) {
 	t.Helper()
-	var cands []string
-	if p := os.Getenv("SESAME_AWSCLI_V1"); p != "" {
-		cands = append(cands, p)
+	bin, version, err := testproc.FindAWSCLIv1()
+	if err != nil {
+		t.Fatal(err)
 	}
-	var roots []string
-	if pyenv, err := exec.LookPath("pyenv"); err == nil {
-		if out, err := exec.Command(pyenv, "root").Output(); err == nil {
-			roots = append(roots, strings.TrimSpace(string(out)))
-		}
-	}
-	if r := os.Getenv("PYENV_ROOT"); r != "" {
-		roots = append(roots, r)
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		roots = append(roots, filepath.Join(home, ".pyenv"))
-	}
-	for _, root := range roots {
-		cands = append(cands, filepath.Join(root, "versions", pyenvPython, "bin", "aws"))
-		others, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin", "aws"))
-		slices.Sort(others)
-		slices.Reverse(others)
-		cands = append(cands, others...)
-	}
-	if pyenv, err := exec.LookPath("pyenv"); err == nil {
-		if out, err := exec.Command(pyenv, "which", "aws").Output(); err == nil {
-			cands = append(cands, strings.TrimSpace(string(out)))
-		}
-	}
-	if p, err := exec.LookPath("aws"); err == nil {
-		cands = append(cands, p)
-	}
-	var tried []string
-	for _, c := range cands {
-		if c == "" || slices.Contains(tried, c) {
-			continue
-		}
-		tried = append(tried, c)
-		if real, err := filepath.EvalSymlinks(c); err != nil || real == awsV2 {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		out, _ := exec.CommandContext(ctx, c, "--version").CombinedOutput()
-		cancel()
-		for line := range strings.SplitSeq(string(out), "\n") {
-			if strings.HasPrefix(line, "aws-cli/1.") {
-				return c, strings.TrimSpace(line)
-			}
-		}
-	}
-	t.Fatalf("AWS CLI v1 not found (tried %s); it comes with the image's pyenv (Python %s), or set SESAME_AWSCLI_V1",
-		strings.Join(tried, ", "), pyenvPython)
-	return "", ""
+	return bin, version
 }
 
 // acmeSandbox serves a sandbox seeded from examples/acme, alice

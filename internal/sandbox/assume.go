@@ -101,12 +101,8 @@ func (s *Sandbox) assumeRole(w http.ResponseWriter, r *http.Request, reqID strin
 			transitive = append(transitive, k)
 		}
 	}
-	roleID := roleIDFor("AROA", roleARN)
-	c := &credential{
-		AccountID: role.AccountID, RoleARN: roleARN, SessionName: session, SourceIdentity: sourceIdentity,
-		ARN:    fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", s.seed.partition, role.AccountID, role.Name, session),
-		UserID: roleID + ":" + session, Tags: tags, TransitiveTags: transitive, Chained: true, ViaRole: chained, SSOUser: caller.SSOUser,
-	}
+	c := s.roleSession(role, roleARN, session)
+	c.SourceIdentity, c.Tags, c.TransitiveTags, c.ViaRole, c.SSOUser = sourceIdentity, tags, transitive, chained, caller.SSOUser
 	s.mu.Lock()
 	c = s.issueLocked(c, s.lifetimeLocked("role_credentials", time.Duration(secs)*time.Second))
 	s.mu.Unlock()
@@ -178,4 +174,14 @@ func sessionTags(f map[string][]string) (map[string]string, []string, *apiError)
 		transitive = append(transitive, k)
 	}
 	return tags, transitive, nil
+}
+
+// roleSession is the credential record of a role session (AssumeRole,
+// AssumeRoleWithWebIdentity), before it is issued.
+func (s *Sandbox) roleSession(r *role, roleARN, session string) *credential {
+	return &credential{
+		AccountID: r.AccountID, RoleARN: roleARN, SessionName: session,
+		ARN:    fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", s.seed.partition, r.AccountID, r.Name, session),
+		UserID: roleIDFor("AROA", roleARN) + ":" + session, Chained: true,
+	}
 }

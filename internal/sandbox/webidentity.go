@@ -125,11 +125,7 @@ func (s *Sandbox) assumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Reque
 		return &apiError{Status: 400, Code: "ValidationError", Sender: true,
 			Message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."}
 	}
-	c := &credential{
-		AccountID: role.AccountID, RoleARN: roleARN, SessionName: session,
-		ARN:    fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", s.seed.partition, role.AccountID, role.Name, session),
-		UserID: roleIDFor("AROA", roleARN) + ":" + session, Chained: true,
-	}
+	c := s.roleSession(role, roleARN, session)
 	s.mu.Lock()
 	c = s.issueLocked(c, s.lifetimeLocked("role_credentials", time.Duration(secs)*time.Second))
 	s.mu.Unlock()

@@ -145,17 +145,7 @@ func ExecServer(ctx context.Context, f *cmdutil.Factory, s *cmdutil.Session, id 
 	if err != nil {
 		return cmdutil.WithExitCode(fmt.Errorf("%s: command not found", args[0]), 127)
 	}
-	srv, err := credserver.New(func(ctx context.Context, name string) (credserver.Credentials, error) {
-		if name != "" && name != id.Name {
-			return credserver.Credentials{}, fmt.Errorf("%w %q: this endpoint serves %s", credserver.ErrUnknownIdentity, name, id.Name)
-		}
-		c, err := s.Retrieve(ctx, id)
-		if err != nil {
-			return credserver.Credentials{}, err
-		}
-		return credserver.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-			SessionToken: c.SessionToken, Expiration: c.Expiration, AccountID: c.AccountID}, nil
-	})
+	srv, err := credserver.New(s.CredentialSource(id, false))
 	if err != nil {
 		return err
 	}

@@ -78,22 +78,7 @@ func run(ctx context.Context, opts *Options) error {
 	if _, err := s.Retrieve(ctx, id); err != nil {
 		return err
 	}
-	srv, err := credserver.New(func(ctx context.Context, name string) (credserver.Credentials, error) {
-		target := id
-		if name != "" {
-			t, ok := s.Org.Identity(name)
-			if !ok {
-				return credserver.Credentials{}, fmt.Errorf("%w %q in this profile", credserver.ErrUnknownIdentity, name)
-			}
-			target = t
-		}
-		c, err := s.Retrieve(ctx, target)
-		if err != nil {
-			return credserver.Credentials{}, err
-		}
-		return credserver.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey,
-			SessionToken: c.SessionToken, Expiration: c.Expiration, AccountID: c.AccountID}, nil
-	})
+	srv, err := credserver.New(s.CredentialSource(id, true))
 	if err != nil {
 		return err
 	}
