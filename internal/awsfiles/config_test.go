@@ -105,3 +105,56 @@ func TestConfigPath(t *testing.T) {
 		t.Errorf("AWS_CONFIG_FILE: %s", p)
 	}
 }
+
+// Whatever the file holds, Merge either refuses it or keeps every byte
+// outside sesame's block and yields exactly one block; merging again is a
+// no-op.
+func FuzzMerge(f *testing.F) {
+	f.Add("[default]\nregion = eu-west-1\n")
+	f.Add("[profile a]\r\nx = 1")
+	f.Add(BeginMarker + "\n[profile old]\n" + EndMarker + "\n[profile after]\n")
+	f.Add(EndMarker + "\n")
+	f.Fuzz(func(t *testing.T, old string) {
+		res, err := Merge([]byte(old), profiles)
+		if err != nil {
+			return
+		}
+		out := string(res.Content)
+		ob, oe, ok := markerLines(out)
+		if !ok {
+			t.Fatalf("no block in the result:\n%q", out)
+		}
+		before, after := out[:ob], out[oe:]
+		if b, e, ok := markerLines(old); ok {
+			// The block was replaced: what surrounded it is unchanged.
+			if before != old[:b] || after != old[e:] {
+				t.Fatalf("content around the block changed:\nold %q\nnew %q", old, out)
+			}
+		} else if !strings.HasPrefix(before, old) || after != "" {
+			t.Fatalf("user content not kept in front:\nold %q\nnew %q", old, out)
+		}
+		again, err := Merge(res.Content, profiles)
+		if err != nil || again.Changed(res.Content) {
+			t.Fatalf("second merge: %v\n%q", err, again.Content)
+		}
+	})
+}
+
+// markerLines finds the byte offsets where the marker line that begins
+// the block starts and where the line that ends it ends.
+func markerLines(s string) (begin, end int, ok bool) {
+	begin = -1
+	off := 0
+	for _, l := range splitLines([]byte(s)) {
+		switch strings.TrimRight(l, "\r\n") {
+		case BeginMarker:
+			begin = off
+		case EndMarker:
+			if begin >= 0 {
+				return begin, off + len(l), true
+			}
+		}
+		off += len(l)
+	}
+	return 0, 0, false
+}
