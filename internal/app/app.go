@@ -20,13 +20,14 @@ import (
 
 // Main runs sesame as a process and returns its exit code.
 func Main() int {
-	if code, ok := hotPath(os.Args[1:], iostreams.System(), os.Getenv); ok {
+	streams := iostreams.System()
+	if code, ok := hotPath(os.Args[1:], streams, os.Getenv); ok {
 		return code
 	}
 	// credential-process started without the D-Bus session (prelude);
 	// the full path may need the OS keyring's Secret Service.
 	if err := prelude.Reexec(); err != nil {
-		fmt.Fprintf(os.Stderr, "warning: could not restart sesame with the session bus (%v); the OS keyring may be unavailable\n", err)
+		fmt.Fprintf(streams.ErrOut, "warning: could not restart sesame with the session bus (%v); the OS keyring may be unavailable\n", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -36,7 +37,7 @@ func Main() int {
 		<-ctx.Done()
 		stop()
 	}()
-	return run(ctx, os.Args[1:], iostreams.System(), os.Getenv)
+	return run(ctx, os.Args[1:], streams, os.Getenv)
 }
 
 // Run executes one sesame invocation with explicit arguments (without the
