@@ -421,7 +421,7 @@ func (s *Session) Region(id *org.Identity) string {
 // and credential retrieval.
 func classifyAuthError(err error) error {
 	switch {
-	case errors.Is(err, sso.ErrLoginRequired):
+	case errors.Is(err, sso.ErrLoginRequired), errors.Is(err, webidentity.ErrNoToken):
 		return WithExitCode(err, ExitAuthRequired)
 	case errors.Is(err, auth.ErrAccessDenied):
 		return WithExitCode(err, ExitAccessDenied)
