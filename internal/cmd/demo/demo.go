@@ -44,7 +44,9 @@ show what sesame does:
   2. credentials for a permission set, checked with sts:GetCallerIdentity,
   3. a role chained from it (SourceIdentity set to the user),
   4. a command run with 'sesame exec' and the credentials in its environment,
-  5. an identity the user is not assigned, refused as AWS refuses it.
+  5. an identity the user is not assigned, refused as AWS refuses it,
+  6. the chained identity's name in CI (the ci profile, when there is one):
+     a GitHub Actions run's OIDC token assumes the machine role.
 
 Nothing is written outside a temporary directory and no AWS account is
 needed.`,
@@ -155,6 +157,10 @@ func run(ctx context.Context, opts *Options) error {
 		default:
 			fmt.Fprintf(f.IO.Out, "   (%s is assigned it after all)\n", opts.User)
 		}
+	}
+	fmt.Fprintln(w)
+	if err := ciStep(ctx, w, f, sb, srv.URL, opts.Chained, 6); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "\nsandbox calls: %s\n", stats(sb.Stats()))
 	fmt.Fprintln(w, "next: 'sesame sandbox --config examples/acme' to keep a sandbox running; see README.md")
