@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/sesame-cli/sesame/internal/auth/webidentity"
 	"github.com/sesame-cli/sesame/internal/awsapi"
@@ -69,8 +71,11 @@ func webIdentityError(id *org.Identity, p *org.Provider, src webidentity.Source,
 	case "ExpiredTokenException":
 		return fmt.Errorf("identity %s: %s has expired: %s", id.Name, src.Describe(), ae.Message)
 	case "InvalidIdentityToken", "IDPCommunicationError":
-		return fmt.Errorf("identity %s: STS rejected %s of provider %s (is its issuer registered as an IAM OIDC provider in %s?): %s",
-			id.Name, src.Describe(), p.Name, id.Account, ae.Message)
+		why := "is its issuer registered as an IAM OIDC provider in " + id.Account + "?"
+		if strings.Contains(strings.ToLower(ae.Message), "audience") {
+			why = "the token's audience " + strconv.Quote(p.Audience) + " (provider " + p.Name + "'s audience) must be a client ID of the account's IAM OIDC provider"
+		}
+		return fmt.Errorf("identity %s: STS rejected %s of provider %s (%s): %s", id.Name, src.Describe(), p.Name, why, ae.Message)
 	}
 	return fmt.Errorf("identity %s: AssumeRoleWithWebIdentity %s: %w", id.Name, id.RoleARN, err)
 }

@@ -124,7 +124,10 @@ type Info struct {
 	StartURL string   `json:"start_url"`
 	Users    []string `json:"users"`
 	Accounts []string `json:"accounts"`
-	Paths    []string `json:"control_paths"`
+	// OIDCProviders are the IAM OIDC providers of each account (by
+	// account ID) that AssumeRoleWithWebIdentity checks tokens against.
+	OIDCProviders map[string][]OIDCProvider `json:"oidc_providers"`
+	Paths         []string                  `json:"control_paths"`
 }
 
 // Info returns what a client needs to use the sandbox at endpoint.
@@ -135,6 +138,7 @@ func (s *Sandbox) Info(endpoint string) Info {
 	}
 	sort.Strings(accounts)
 	return Info{Endpoint: endpoint, Region: s.seed.region, StartURL: s.seed.startURL, Users: s.seed.userNames, Accounts: accounts,
+		OIDCProviders: s.OIDCProviders(),
 		Paths: []string{"/_sandbox/healthz", "/_sandbox/info", "/_sandbox/stats", "/_sandbox/reset", "/_sandbox/approve", "/_sandbox/faults", "/_sandbox/iam-user-keys",
 			githubRunsPath, "/_sandbox/oidc/token", jwksPath}}
 }

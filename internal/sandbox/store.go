@@ -31,6 +31,8 @@ type seed struct {
 	roles map[string]*role
 	// permSets by name, for the identity policies of SSO sessions
 	permSets map[string]*org.PermissionSet
+	// oidcProviders are the IAM OIDC providers the machine roles imply
+	oidcProviders oidcProviders
 }
 
 type role struct {
@@ -103,6 +105,7 @@ func newSeed(o *org.Org) *seed {
 				MaxDuration: mr.MaxSessionDuration.D(), Trust: in.TrustPolicy, Managed: mr.ManagedPolicyARNs, Inline: in.InlinePolicy}
 		}
 	}
+	s.oidcProviders = newOIDCProviders(o.MachineRoles)
 	return s
 }
 

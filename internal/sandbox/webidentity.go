@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,11 +75,14 @@ func (s *Sandbox) verifyWebIdentity(raw string) (*webIdentity, *apiError) {
 }
 
 // assumeRoleWithWebIdentity emulates sts:AssumeRoleWithWebIdentity. It is
-// not signed: the token is the credential. The token must be one the
-// sandbox issued (any issuer), unexpired; the role must be a machine role
-// whose trust policy allows the token's IAM OIDC provider
-// (arn:<partition>:iam::<role account>:oidc-provider/<iss host>) with the
-// token's claims as conditions.
+// not signed: the token is the credential. The checks run in this order:
+// the token must be one the sandbox issued (any issuer) and unexpired; the
+// role's account must have an IAM OIDC provider for the token's issuer
+// (InvalidIdentityToken "No OpenIDConnect provider found …") whose client
+// IDs include the token's audience (InvalidIdentityToken "Incorrect token
+// audience"); the role must be a machine role whose trust policy allows
+// the provider (arn:<partition>:iam::<role account>:oidc-provider/<iss
+// host>) with the token's claims as conditions (AccessDenied).
 func (s *Sandbox) assumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Request, reqID string, q *stsRequest) *apiError {
 	f := q.form
 	roleARN, session, raw := f.Get("RoleArn"), f.Get("RoleSessionName"), f.Get("WebIdentityToken")
@@ -104,6 +108,15 @@ func (s *Sandbox) assumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Reque
 	id, apiErr := s.verifyWebIdentity(raw)
 	if apiErr != nil {
 		return apiErr
+	}
+	// The provider is looked up in the account the role ARN names, whether
+	// or not the role exists there.
+	clientIDs, ok := s.seed.oidcProviders.lookup(strings.Split(roleARN, ":")[4], id.host)
+	if !ok {
+		return errInvalidIdentityToken("No OpenIDConnect provider found in your account for " + id.issuer)
+	}
+	if !slices.Contains(clientIDs, id.audience) {
+		return errInvalidIdentityToken("Incorrect token audience")
 	}
 	denied := &apiError{Status: 403, Code: "AccessDenied", Sender: true, Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity"}
 	role, ok := s.seed.roles[roleARN]

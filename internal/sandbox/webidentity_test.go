@@ -5,19 +5,24 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/sesame-cli/sesame/internal/config"
 	"github.com/sesame-cli/sesame/internal/org"
@@ -197,38 +202,73 @@ func TestGitHubActionsAssumesTerraform(t *testing.T) {
 	}
 }
 
+// Answers of AssumeRoleWithWebIdentity that refuse a token, as AWS words them.
+const (
+	notAuthorized    = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+	noProviderFor    = "No OpenIDConnect provider found in your account for "
+	wrongAudience    = "Incorrect token audience"
+	noProviderGHPath = noProviderFor + "https://token.actions.githubusercontent.com/acme"
+)
+
+// wantRefusal checks that err is the STS error code with message msg
+// (exactly) and HTTP status, as the SDK reads them.
+func wantRefusal(t *testing.T, err error, code string, status int, msg string) {
+	t.Helper()
+	var re *awshttp.ResponseError
+	var ae smithy.APIError
+	switch {
+	case err == nil:
+		t.Errorf("allowed, want %s %q", code, msg)
+	case !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg:
+		t.Errorf("got %v, want %s %q", err, code, msg)
+	case !errors.As(err, &re) || re.HTTPStatusCode() != status:
+		t.Errorf("got %v, want HTTP %d", err, status)
+	case code == "InvalidIdentityToken" && !errors.As(err, new(*types.InvalidIdentityTokenException)):
+		t.Errorf("got %T, want the SDK's modelled *types.InvalidIdentityTokenException", ae)
+	}
+}
+
 func TestGitHubActionsTrust(t *testing.T) {
 	s, _ := stsSandbox(t)
 	push := GitHubRun{Repository: "acme/infrastructure", RepositoryID: infraRepoID}
 	pr := GitHubRun{Repository: "acme/infrastructure", RepositoryID: infraRepoID, EventName: "pull_request", Ref: "refs/pull/7/merge"}
 	with := func(r GitHubRun, f func(*GitHubRun)) GitHubRun { f(&r); return r }
+	// code "" is allowed; AccessDenied is the trust policy's refusal;
+	// InvalidIdentityToken the provider registry's.
 	for _, tc := range []struct {
-		name    string
-		run     GitHubRun
-		aud     string
-		role    string
-		allowed bool
+		name string
+		run  GitHubRun
+		aud  string
+		role string
+		code string
+		msg  string
 	}{
-		{"apply environment may apply", applyRun(), "", platDevTerraform, true},
-		{"apply environment in prod too", applyRun(), "", "arn:aws:iam::888888888888:role/acme-plat-prod-terraform", true},
-		{"pull request may not apply", pr, "", platDevTerraform, false},
-		{"pull request may plan", pr, "", coreRootPlanner, true},
-		{"pull request may plan in plat-dev", pr, "", platDevPlanner, true},
-		{"push to main may plan", push, "", coreRootPlanner, true},
-		{"push to main without the environment may not apply", push, "", platDevTerraform, false},
-		{"push to another branch may not plan", with(push, func(r *GitHubRun) { r.Ref = "refs/heads/feature" }), "", coreRootPlanner, false},
-		{"wrong repository id", with(applyRun(), func(r *GitHubRun) { r.RepositoryID = "999" }), "", platDevTerraform, false},
-		{"no repository id given (derived one differs)", with(applyRun(), func(r *GitHubRun) { r.RepositoryID = "" }), "", platDevTerraform, false},
-		{"another repository", with(applyRun(), func(r *GitHubRun) { r.Repository = "acme/other" }), "", platDevTerraform, false},
+		{"apply environment may apply", applyRun(), "", platDevTerraform, "", ""},
+		{"apply environment in prod too", applyRun(), "", "arn:aws:iam::888888888888:role/acme-plat-prod-terraform", "", ""},
+		{"pull request may not apply", pr, "", platDevTerraform, "AccessDenied", notAuthorized},
+		{"pull request may plan", pr, "", coreRootPlanner, "", ""},
+		{"pull request may plan in plat-dev", pr, "", platDevPlanner, "", ""},
+		{"push to main may plan", push, "", coreRootPlanner, "", ""},
+		{"push to main without the environment may not apply", push, "", platDevTerraform, "AccessDenied", notAuthorized},
+		{"push to another branch may not plan", with(push, func(r *GitHubRun) { r.Ref = "refs/heads/feature" }), "", coreRootPlanner, "AccessDenied", notAuthorized},
+		{"wrong repository id", with(applyRun(), func(r *GitHubRun) { r.RepositoryID = "999" }), "", platDevTerraform, "AccessDenied", notAuthorized},
+		{"no repository id given (derived one differs)", with(applyRun(), func(r *GitHubRun) { r.RepositoryID = "" }), "", platDevTerraform, "AccessDenied", notAuthorized},
+		{"another repository", with(applyRun(), func(r *GitHubRun) { r.Repository = "acme/other" }), "", platDevTerraform, "AccessDenied", notAuthorized},
 		{"wrong workflow", with(applyRun(), func(r *GitHubRun) {
 			r.JobWorkflowRef = "acme/infrastructure/.github/workflows/ci.yaml@refs/heads/main"
-		}), "", platDevTerraform, false},
-		{"workflow defaulted to ci.yaml", with(applyRun(), func(r *GitHubRun) { r.JobWorkflowRef = "" }), "", platDevTerraform, false},
-		{"another environment", with(applyRun(), func(r *GitHubRun) { r.Environment = "staging" }), "", platDevTerraform, false},
-		{"wrong audience", applyRun(), "https://github.com/acme", platDevTerraform, false},
-		{"another issuer", with(applyRun(), func(r *GitHubRun) { r.Issuer = "https://token.actions.githubusercontent.com/acme" }), "", platDevTerraform, false},
-		{"core-root has no terraform role", applyRun(), "", "arn:aws:iam::111111111111:role/acme-core-root-terraform", false},
-		{"unknown role", applyRun(), "", "arn:aws:iam::666666666666:role/nope", false},
+		}), "", platDevTerraform, "AccessDenied", notAuthorized},
+		{"workflow defaulted to ci.yaml", with(applyRun(), func(r *GitHubRun) { r.JobWorkflowRef = "" }), "", platDevTerraform, "AccessDenied", notAuthorized},
+		{"another environment", with(applyRun(), func(r *GitHubRun) { r.Environment = "staging" }), "", platDevTerraform, "AccessDenied", notAuthorized},
+		// The provider's client IDs are sts.amazonaws.com only.
+		{"wrong audience", applyRun(), "https://github.com/acme", platDevTerraform, "InvalidIdentityToken", wrongAudience},
+		{"wrong audience for a role that does not exist", applyRun(), "https://github.com/acme", "arn:aws:iam::666666666666:role/nope", "InvalidIdentityToken", wrongAudience},
+		// The issuer with a path is another provider, which no account has.
+		{"another issuer", with(applyRun(), func(r *GitHubRun) { r.Issuer = "https://token.actions.githubusercontent.com/acme" }), "", platDevTerraform, "InvalidIdentityToken", noProviderGHPath},
+		{"core-root has no terraform role", applyRun(), "", "arn:aws:iam::111111111111:role/acme-core-root-terraform", "AccessDenied", notAuthorized},
+		{"unknown role", applyRun(), "", "arn:aws:iam::666666666666:role/nope", "AccessDenied", notAuthorized},
+		// An account outside the organization has no providers at all.
+		{"account outside the organization", applyRun(), "", "arn:aws:iam::999999999999:role/acme-plat-dev-terraform", "InvalidIdentityToken",
+			noProviderFor + GitHubIssuerURL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, bearer := startRun(t, s, tc.run)
@@ -238,25 +278,26 @@ func TestGitHubActionsTrust(t *testing.T) {
 			}
 			out, err := assumeWeb(s, tc.role, fetchIDToken(t, s, u, bearer, aud))
 			switch {
-			case tc.allowed && err != nil:
+			case tc.code == "" && err != nil:
 				t.Errorf("denied: %v", err)
-			case tc.allowed && !strings.HasSuffix(aws.ToString(out.AssumedRoleUser.Arn), "/gha-1234-1"):
+			case tc.code == "" && !strings.HasSuffix(aws.ToString(out.AssumedRoleUser.Arn), "/gha-1234-1"):
 				t.Errorf("assumed %s", aws.ToString(out.AssumedRoleUser.Arn))
-			case !tc.allowed && (apiCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "Not authorized to perform sts:AssumeRoleWithWebIdentity")):
-				t.Errorf("got %v, want AccessDenied", err)
+			case tc.code == "AccessDenied":
+				wantRefusal(t, err, tc.code, 403, tc.msg)
+			case tc.code != "":
+				wantRefusal(t, err, tc.code, 400, tc.msg)
 			}
 		})
 	}
-	// The default audience is GitHub's, the owner's URL, which AWS roles do
-	// not trust.
+	// The default audience is GitHub's, the owner's URL, which is not a
+	// client ID of the provider AWS roles trust.
 	u, bearer := startRun(t, s, applyRun())
 	tok := fetchIDToken(t, s, u, bearer, "")
 	if aud := jwtClaims(t, tok)["aud"]; aud != "https://github.com/acme" {
 		t.Errorf("default aud = %v", aud)
 	}
-	if _, err := assumeWeb(s, platDevTerraform, tok); apiCode(err) != "AccessDenied" {
-		t.Errorf("default audience: %v", err)
-	}
+	_, err := assumeWeb(s, platDevTerraform, tok)
+	wantRefusal(t, err, "InvalidIdentityToken", 400, wrongAudience)
 }
 
 func TestWebIdentityTokenChecks(t *testing.T) {
@@ -355,14 +396,14 @@ func TestWebIdentityTokenChecks(t *testing.T) {
 
 func TestGenericIssuerTokens(t *testing.T) {
 	s, _ := stsSandbox(t)
-	// A token of an issuer no acme role trusts.
+	// A token of an issuer no acme role trusts: no account has a provider
+	// for it.
 	tok, err := s.IssueOIDCToken(OIDCToken{Issuer: "https://gitlab.example.com", Subject: "project_path:acme/app:ref_type:branch:ref:main"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := assumeWeb(s, platDevTerraform, tok); apiCode(err) != "AccessDenied" {
-		t.Errorf("untrusted issuer: %v", err)
-	}
+	_, err = assumeWeb(s, platDevTerraform, tok)
+	wantRefusal(t, err, "InvalidIdentityToken", 400, noProviderFor+"https://gitlab.example.com")
 	// Through the control API, with extra claims.
 	code, out := controlCall(t, s, http.MethodPost, InProcessURL+"/_sandbox/oidc/token",
 		`{"issuer":"https://gitlab.example.com","subject":"project_path:acme/app:ref_type:branch:ref:main","audience":"https://gitlab.example.com","claims":{"namespace_path":"acme"},"lifetime":"1m"}`, nil)
@@ -375,16 +416,15 @@ func TestGenericIssuerTokens(t *testing.T) {
 		c["exp"].(float64)-c["iat"].(float64) != 60 || c["jti"] == "" {
 		t.Errorf("claims %v", c)
 	}
-	if _, err := assumeWeb(s, coreRootPlanner, res.Token); apiCode(err) != "AccessDenied" {
-		t.Errorf("untrusted issuer via control API: %v", err)
-	}
+	_, err = assumeWeb(s, coreRootPlanner, res.Token)
+	wantRefusal(t, err, "InvalidIdentityToken", 400, noProviderFor+"https://gitlab.example.com")
 	// A generic token that claims to be GitHub's gets no further than its
-	// claims allow: without repository_id and the environment subject the
-	// trust does not hold.
+	// claims allow: its issuer has a provider and its audience is the
+	// provider's client ID, but without repository_id the trust does not
+	// hold.
 	tok, _ = s.IssueOIDCToken(OIDCToken{Issuer: GitHubIssuerURL, Subject: "repo:acme/infrastructure:ref:refs/heads/main"})
-	if _, err := assumeWeb(s, coreRootPlanner, tok); apiCode(err) != "AccessDenied" {
-		t.Errorf("GitHub-looking token without repository_id: %v", err)
-	}
+	_, err = assumeWeb(s, coreRootPlanner, tok)
+	wantRefusal(t, err, "AccessDenied", 403, notAuthorized)
 	tok, _ = s.IssueOIDCToken(OIDCToken{Issuer: GitHubIssuerURL, Subject: "repo:acme/infrastructure:ref:refs/heads/main",
 		Claims: map[string]string{"repository_id": infraRepoID}})
 	if _, err := assumeWeb(s, coreRootPlanner, tok); err != nil {
@@ -392,8 +432,10 @@ func TestGenericIssuerTokens(t *testing.T) {
 	}
 }
 
-// chainOrg is examples/acme plus roles that trust the terraform role (to
-// chain from a CI session) and a GitLab issuer.
+// chainOrg is examples/acme plus a plat-dev role that trusts the
+// terraform role (to chain from a CI session) and a GitLab issuer, and a
+// plat-prod role that trusts GitHub with GitHub's default audience
+// (https://github.com/acme).
 func chainOrg(t *testing.T) *org.Org {
 	t.Helper()
 	dir := t.TempDir()
@@ -430,6 +472,15 @@ func chainOrg(t *testing.T) *org.Org {
         - issuer: https://gitlab.example.com
           audiences: [https://gitlab.example.com]
           subjects: ["project_path:acme/app:ref_type:branch:ref:main"]
+  release:
+    accounts: [plat-prod]
+    access_level: read
+    managed_policies: [ReadOnlyAccess]
+    trust:
+      github:
+        - repository: acme/release
+          branches: [main]
+          audience: https://github.com/acme
 `
 	if err := os.WriteFile(filepath.Join(dir, "zz-test-roles.yaml"), []byte(extra), 0o644); err != nil {
 		t.Fatal(err)
@@ -494,6 +545,185 @@ func TestWebIdentitySessionsChainAndGenericIssuers(t *testing.T) {
 	}
 	if got := aws.ToString(hop.AssumedRoleUser.Arn); got != "arn:aws:sts::666666666666:assumed-role/acme-plat-dev-deployer/gha" {
 		t.Errorf("chained session %s", got)
+	}
+}
+
+// The machine roles imply the IAM OIDC providers of each account; the
+// registry is in /_sandbox/info and AssumeRoleWithWebIdentity checks
+// tokens against the role account's.
+func TestOIDCProviderRegistry(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	s, err := New(chainOrg(t), Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		platProd = "888888888888"
+		deployer = "arn:aws:iam::666666666666:role/acme-plat-dev-deployer"
+		release  = "arn:aws:iam::888888888888:role/acme-plat-prod-release"
+		prodTf   = "arn:aws:iam::888888888888:role/acme-plat-prod-terraform"
+		gitlab   = "https://gitlab.example.com"
+	)
+	gh := func(acct string, ids ...string) OIDCProvider {
+		return OIDCProvider{ARN: "arn:aws:iam::" + acct + ":oidc-provider/token.actions.githubusercontent.com", URL: GitHubIssuerURL, ClientIDs: ids}
+	}
+	// The planner role is in every account, so every account has GitHub's
+	// provider; plat-dev also GitLab's (the deployer role), plat-prod a
+	// second client ID (the release role).
+	want := map[string][]OIDCProvider{}
+	for _, id := range []string{"111111111111", "222222222222", "333333333333", "444444444444", "012345678901", "777777777777"} {
+		want[id] = []OIDCProvider{gh(id, "sts.amazonaws.com")}
+	}
+	want[platDev] = []OIDCProvider{
+		{ARN: "arn:aws:iam::666666666666:oidc-provider/gitlab.example.com", URL: gitlab, ClientIDs: []string{gitlab}},
+		gh(platDev, "sts.amazonaws.com"),
+	}
+	want[platProd] = []OIDCProvider{gh(platProd, "https://github.com/acme", "sts.amazonaws.com")}
+	if got := s.OIDCProviders(); !reflect.DeepEqual(got, want) {
+		t.Errorf("OIDCProviders:\n got %+v\nwant %+v", got, want)
+	}
+	// The same through the control API.
+	code, body := controlCall(t, s, http.MethodGet, InProcessURL+"/_sandbox/info", "", nil)
+	var info struct {
+		OIDCProviders map[string][]OIDCProvider `json:"oidc_providers"`
+		Accounts      []string                  `json:"accounts"`
+	}
+	if code != 200 || json.Unmarshal(body, &info) != nil || !reflect.DeepEqual(info.OIDCProviders, want) || len(info.Accounts) != 8 {
+		t.Errorf("GET /_sandbox/info: %d %s", code, body)
+	}
+	if !strings.Contains(string(body), `"oidc_providers":{"012345678901":[{"arn":"arn:aws:iam::012345678901:oidc-provider/token.actions.githubusercontent.com","url":"https://token.actions.githubusercontent.com","client_ids":["sts.amazonaws.com"]}]`) {
+		t.Errorf("info JSON shape: %s", body)
+	}
+	// Without machine roles there are no providers.
+	if got := newOIDCProviders(nil); len(got) != 0 {
+		t.Errorf("no roles: %v", got)
+	}
+
+	gitlabTok := func(aud string) string {
+		tok, err := s.IssueOIDCToken(OIDCToken{Issuer: gitlab, Subject: "project_path:acme/app:ref_type:branch:ref:main", Audience: aud})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	releaseRun := GitHubRun{Repository: "acme/release"}
+	ownerAud, err := s.GitHubIDToken(releaseRun, "") // aud https://github.com/acme
+	if err != nil {
+		t.Fatal(err)
+	}
+	stsAud, err := s.GitHubIDToken(releaseRun, "sts.amazonaws.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, role, tok, code, msg string
+	}{
+		{"GitLab token for the role that trusts it", deployer, gitlabTok(gitlab), "", ""},
+		{"GitLab token with an audience the provider lacks", deployer, gitlabTok("sts.amazonaws.com"), "InvalidIdentityToken", wrongAudience},
+		{"GitLab token for another role of the account: the provider exists, the trust does not name it", platDevTerraform, gitlabTok(gitlab), "AccessDenied", notAuthorized},
+		{"GitLab token in an account without its provider", coreRootPlanner, gitlabTok(gitlab), "InvalidIdentityToken", noProviderFor + gitlab},
+		{"GitLab token for a role that does not exist, in an account without the provider", "arn:aws:iam::111111111111:role/nope", gitlabTok(gitlab), "InvalidIdentityToken", noProviderFor + gitlab},
+		{"GitLab token for a role that does not exist, in the provider's account", "arn:aws:iam::666666666666:role/nope", gitlabTok(gitlab), "AccessDenied", notAuthorized},
+		{"GitHub's default audience for the role that trusts it", release, ownerAud, "", ""},
+		{"release's audience is a client ID in plat-prod, where terraform's trust wants sts.amazonaws.com", prodTf, ownerAud, "AccessDenied", notAuthorized},
+		{"release's audience is no client ID in plat-dev", platDevTerraform, ownerAud, "InvalidIdentityToken", wrongAudience},
+		{"sts.amazonaws.com is a client ID in plat-prod too; the release trust wants GitHub's", release, stsAud, "AccessDenied", notAuthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := assumeWeb(s, tc.role, tc.tok)
+			switch {
+			case tc.code == "" && err != nil:
+				t.Errorf("denied: %v", err)
+			case tc.code == "" && !strings.HasPrefix(aws.ToString(out.Provider), "arn:aws:iam::"+strings.Split(tc.role, ":")[4]+":oidc-provider/"):
+				t.Errorf("Provider %s", aws.ToString(out.Provider))
+			case tc.code == "AccessDenied":
+				wantRefusal(t, err, tc.code, 403, tc.msg)
+			case tc.code != "":
+				wantRefusal(t, err, tc.code, 400, tc.msg)
+			}
+		})
+	}
+}
+
+// The token is checked in this order: signature, times, the provider of
+// its issuer, its audience, then the trust policy.
+func TestWebIdentityCheckOrder(t *testing.T) {
+	s, clk := stsSandbox(t)
+	const gitlab = "https://gitlab.example.com" // no acme account has its provider
+	other, _ := stsSandbox(t)
+	foreign, err := other.IssueOIDCToken(OIDCToken{Issuer: gitlab, Subject: "x", Audience: "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiring := func(tok OIDCToken) string {
+		tok.Lifetime = Duration(time.Minute)
+		raw, err := s.IssueOIDCToken(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	expGitLab := expiring(OIDCToken{Issuer: gitlab, Subject: "x"})
+	expWrongAud := expiring(OIDCToken{Issuer: GitHubIssuerURL, Subject: "repo:acme/infrastructure:pull_request", Audience: "nope"})
+	// Tokens minted a minute in the future.
+	clk.Add(time.Minute)
+	earlyGitLab, _ := s.IssueOIDCToken(OIDCToken{Issuer: gitlab, Subject: "x"})
+	clk.Add(-time.Minute)
+
+	// signature before provider
+	_, err = assumeWeb(s, platDevTerraform, foreign)
+	wantRefusal(t, err, "InvalidIdentityToken", 400, "The token's signature is not valid: it was not signed by this sandbox or was altered")
+	// not-before before provider
+	_, err = assumeWeb(s, platDevTerraform, earlyGitLab)
+	if apiCode(err) != "InvalidIdentityToken" || !strings.Contains(err.Error(), "Token is not yet valid") {
+		t.Errorf("nbf in the future with an unregistered issuer: %v", err)
+	}
+	clk.Add(61 * time.Second)
+	// expiry before provider and audience
+	_, err = assumeWeb(s, platDevTerraform, expGitLab)
+	if apiCode(err) != "ExpiredTokenException" {
+		t.Errorf("expired token of an unregistered issuer: %v", err)
+	}
+	_, err = assumeWeb(s, platDevTerraform, expWrongAud)
+	if apiCode(err) != "ExpiredTokenException" {
+		t.Errorf("expired token with a wrong audience: %v", err)
+	}
+	clk.Add(-61 * time.Second)
+	// provider before audience
+	tok, _ := s.IssueOIDCToken(OIDCToken{Issuer: gitlab, Subject: "x", Audience: "nope"})
+	_, err = assumeWeb(s, platDevTerraform, tok)
+	wantRefusal(t, err, "InvalidIdentityToken", 400, noProviderFor+gitlab)
+	// audience before trust: a pull request may not apply, but the
+	// audience is what is reported
+	tok, _ = s.IssueOIDCToken(OIDCToken{Issuer: GitHubIssuerURL, Subject: "repo:acme/infrastructure:pull_request", Audience: "nope"})
+	_, err = assumeWeb(s, platDevTerraform, tok)
+	wantRefusal(t, err, "InvalidIdentityToken", 400, wrongAudience)
+	// audience before the role's MaxSessionDuration (checked after trust)
+	_, err = unsignedSTS(s).AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(platDevTerraform),
+		RoleSessionName: aws.String("long"), WebIdentityToken: aws.String(tok), DurationSeconds: aws.Int32(7200)})
+	wantRefusal(t, err, "InvalidIdentityToken", 400, wrongAudience)
+	// Request validation still comes first.
+	_, err = unsignedSTS(s).AssumeRoleWithWebIdentity(context.Background(), &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(platDevTerraform),
+		RoleSessionName: aws.String("a b"), WebIdentityToken: aws.String(tok)})
+	if apiCode(err) != "ValidationError" {
+		t.Errorf("bad session name with a wrong audience: %v", err)
+	}
+
+	// The raw answer has AWS's shape, and neither repeats the token.
+	for _, tc := range []struct{ tok, msg string }{
+		{tok, wrongAudience},
+		{func() string { t, _ := s.IssueOIDCToken(OIDCToken{Issuer: gitlab, Subject: "x"}); return t }(), noProviderFor + gitlab},
+	} {
+		form := url.Values{"Action": {"AssumeRoleWithWebIdentity"}, "Version": {"2011-06-15"}, "RoleArn": {platDevTerraform},
+			"RoleSessionName": {"gha"}, "WebIdentityToken": {tc.tok}}
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		want := "<Error><Type>Sender</Type><Code>InvalidIdentityToken</Code><Message>" + tc.msg + "</Message></Error><RequestId>"
+		if body := rec.Body.String(); rec.Code != 400 || !strings.Contains(body, want) || strings.Contains(body, tc.tok) {
+			t.Errorf("%d %s, want 400 with %s", rec.Code, body, want)
+		}
 	}
 }
 
