@@ -19,7 +19,34 @@ func (s *Sandbox) issueLocked(c *credential, lifetime time.Duration) *credential
 	c.SecretAccessKey = randomToken("", 30)
 	s.st.Credentials[c.AccessKeyID] = c
 	s.markDirty()
+	if len(s.st.Credentials)%sweepEvery == 0 {
+		s.sweepLocked()
+	}
 	return c
+}
+
+// Issued credentials are kept after they expire, so a late request is
+// answered ExpiredToken as AWS answers it, but not forever: a long-running
+// sandbox (a team's shared one, a load test) would grow without bound.
+const (
+	sweepEvery  = 1024      // issues between sweeps
+	keepExpired = time.Hour // how long an expired credential is still recognised
+)
+
+// sweepLocked forgets credentials and console sign-in tokens that expired
+// more than keepExpired ago.
+func (s *Sandbox) sweepLocked() {
+	cutoff := s.now().Add(-keepExpired)
+	for id, c := range s.st.Credentials {
+		if !c.ExpiresAt.IsZero() && c.ExpiresAt.Before(cutoff) {
+			delete(s.st.Credentials, id)
+		}
+	}
+	for tok, t := range s.st.SigninToks {
+		if t.ExpiresAt.Before(cutoff) {
+			delete(s.st.SigninToks, tok)
+		}
+	}
 }
 
 // ssoSessionLocked issues the credentials of a permission-set session for
