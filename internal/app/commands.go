@@ -12,6 +12,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/cmd/envcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/execcmd"
 	"github.com/sesame-cli/sesame/internal/cmd/identities"
+	"github.com/sesame-cli/sesame/internal/cmd/lint"
 	"github.com/sesame-cli/sesame/internal/cmd/login"
 	"github.com/sesame-cli/sesame/internal/cmd/logout"
 	"github.com/sesame-cli/sesame/internal/cmd/sandboxcmd"
@@ -32,6 +33,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		version.NewCmd(f, nil),
 		completion.NewCmd(f),
 		validate.NewCmd(f, nil),
+		lint.NewCmd(f, nil),
 		configcmd.NewCmd(f),
 		identities.NewCmd(f, nil),
 		sandboxcmd.NewCmd(f, nil),
