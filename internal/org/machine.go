@@ -321,7 +321,13 @@ func (r *resolver) trustPolicy(mr *MachineRole, a *Account, c *config.MachineRol
 			Principal: map[string]policy.Values{"AWS": policy.Values(at.Principals)},
 			Action:    policy.Values{"sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"}}
 		if at.ExternalID != "" {
-			st.Condition = map[string]map[string]policy.Values{"StringEquals": {"sts:ExternalId": {at.ExternalID}}}
+			// A pattern such as Spacelift's "<account>@*" needs StringLike;
+			// StringEquals would match it only literally.
+			op := "StringEquals"
+			if strings.ContainsAny(at.ExternalID, "*?") {
+				op = "StringLike"
+			}
+			st.Condition = map[string]map[string]policy.Values{op: {"sts:ExternalId": {at.ExternalID}}}
 		}
 		if len(at.Principals) > 0 {
 			doc.Statement = append(doc.Statement, st)

@@ -251,3 +251,35 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// An external id is matched exactly, unless it is a pattern such as
+// Spacelift's "<account>@*", which needs StringLike.
+func TestExternalIDOperator(t *testing.T) {
+	for ext, want := range map[string]string{
+		"partner-1234":   `"StringEquals":{"sts:ExternalId":"partner-1234"}`,
+		"012345678901@*": `"StringLike":{"sts:ExternalId":"012345678901@*"}`,
+	} {
+		o, msg := resolveYAML(t, `
+organization: {name: T, namespace: t, management_account: core-root,
+  identity_center: {start_url: "https://t.awsapps.com/start", region: us-east-1}}
+accounts:
+  core-root: {id: "111111111111"}
+  plat-dev: {id: "222222222222"}
+machine_roles:
+  deployer:
+    accounts: [plat-dev]
+    managed_policies: [ReadOnlyAccess]
+    trust:
+      aws:
+        - principals: ["333333333333"]
+          external_id: "`+ext+`"
+`)
+		if o == nil || msg != "" {
+			t.Fatalf("%s: %s", ext, msg)
+		}
+		mr, _ := o.MachineRole("deployer")
+		if js := string(mr.Instances[0].TrustPolicy.JSON()); !strings.Contains(js, want) {
+			t.Errorf("external_id %q: trust %s lacks %s", ext, js, want)
+		}
+	}
+}
