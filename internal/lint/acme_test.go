@@ -10,7 +10,7 @@ import (
 )
 
 // examples/acme is written to avoid the flaws of the well-known sets
-// (identity-center.md §1.4). It must lint without errors, and every
+// (the well-known flaws of these sets). It must lint without errors, and every
 // warning it does produce is listed here with the reason it stays.
 func TestAcme(t *testing.T) {
 	root, err := filepath.Abs("../../examples/acme")

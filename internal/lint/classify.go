@@ -11,7 +11,7 @@ import (
 
 // adminEquivalent reports whether holders of an AWS-managed policy can
 // make themselves (or anyone) administrator, or rewrite Identity Center
-// and the organization (identity-center.md §9 D1). Switches rather than
+// and the organization (docs/lint.md, D1). Switches rather than
 // package-level maps: nothing here may cost start-up time.
 func adminEquivalent(name string) bool {
 	switch name {

@@ -10,7 +10,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/org"
 )
 
-// Hygiene (identity-center.md §9 C): configuration that is legal but dead,
+// Hygiene (docs/lint.md, C): configuration that is legal but dead,
 // redundant, unexplained or mislabelled.
 
 func checkUnusedPermissionSets(c *checker) {

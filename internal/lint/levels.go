@@ -9,7 +9,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/policy"
 )
 
-// Label versus content (identity-center.md §9 C5): access_level says what
+// Label versus content (docs/lint.md, C5): access_level says what
 // a set or role is for; these rules check the policies agree. The
 // well-known TerraformStateAccess is documented as read access but puts
 // and deletes state, and TerraformPlanAccess may assume the read-write

@@ -1,6 +1,6 @@
 // Package lint checks a resolved organization for least privilege and
 // trust-policy hygiene: the rules `sesame validate` does not enforce
-// because the configuration is legal, only risky (identity-center.md §9
+// because the configuration is legal, only risky (docs/lint.md groups
 // C, D and E). Validation decides whether sesame can use a configuration;
 // lint says whether you should. Every rule is a small function with an ID,
 // a severity and a one-line description; findings point at the most
@@ -39,7 +39,7 @@ type Finding struct {
 type Rule struct {
 	ID       string `json:"id"`
 	Severity string `json:"severity"`
-	// Ref is the item of identity-center.md §9 the rule implements
+	// Ref is the rule's group and item in docs/lint.md
 	// (C1, D4, E6, ...).
 	Ref         string `json:"ref"`
 	Description string `json:"description"`

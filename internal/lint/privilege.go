@@ -8,7 +8,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/org"
 )
 
-// Least privilege (identity-center.md §9 D1, D4, D5): who holds admin or
+// Least privilege (docs/lint.md, D1, D4, D5): who holds admin or
 // ReadOnlyAccess where, and for how long. The statement rules are in
 // statements.go.
 

@@ -9,7 +9,7 @@ import (
 )
 
 // Inline statements that grant more than their authors meant
-// (identity-center.md §9 D2, D3, D6), in permission sets and machine
+// (docs/lint.md, D2, D3, D6), in permission sets and machine
 // roles alike.
 
 func checkWildcardAllow(c *checker) {

@@ -9,7 +9,7 @@ import (
 	"github.com/sesame-cli/sesame/internal/policy"
 )
 
-// Trust policies (identity-center.md §9 E) beyond what validation already
+// Trust policies (docs/lint.md, E) beyond what validation already
 // refuses (no sub, wildcard or bare repositories, unpinned GitHub trust,
 // principal *, trust above 4,096 characters, pull requests on write
 // roles).

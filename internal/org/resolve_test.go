@@ -44,8 +44,9 @@ func TestAcmeAccounts(t *testing.T) {
 	}
 }
 
-// The well-known versions of these sets have flaws (identity-center.md
-// §1.4); the example must not repeat them.
+// The widely copied versions of these sets have flaws (a "state" set that
+// can write, a plan set that can reach a read-write role); the example
+// must not repeat them.
 func TestAcmeAvoidsKnownPermissionSetFlaws(t *testing.T) {
 	o := loadAcme(t)
 	sb := o.StateBackend

@@ -13,7 +13,7 @@ import (
 // --endpoint-url does not reach `aws sso login` or the credential
 // providers. What does redirect every call is AWS_DATA_PATH with one
 // endpoint-rule-set-1.json per service and API version
-// (/work/shared/reference/test-peers.md §3.2, ported from Python). Each
+// (as the CLI's own loader reads them). Each
 // rule set returns SDK::Endpoint when set, so --endpoint-url still works,
 // and the fixed URL otherwise. Only rule sets are overridden; service-2.json
 // models still load from the package.
