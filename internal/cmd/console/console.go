@@ -50,10 +50,9 @@ credentials.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				if f.Globals.Identity != "" && f.Globals.Identity != args[0] {
-					return cmdutil.FlagErrorf("identity given twice: %s and --identity %s", args[0], f.Globals.Identity)
+				if err := f.SetIdentityArg(args[0]); err != nil {
+					return err
 				}
-				f.Globals.Identity = args[0]
 			}
 			if opts.Duration != 0 && (opts.Duration < 15*time.Minute || opts.Duration > 12*time.Hour) {
 				return cmdutil.FlagErrorf("--duration %s: the console session lasts 15m to 12h", opts.Duration)

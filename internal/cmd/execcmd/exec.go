@@ -68,10 +68,9 @@ variable SESAME_EXEC marks it) unless --allow-nested.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// `sesame exec IDENTITY -- cmd` is a shorthand for --identity.
 			if dash := cmd.ArgsLenAtDash(); dash == 1 {
-				if f.Globals.Identity != "" && f.Globals.Identity != args[0] {
-					return cmdutil.FlagErrorf("identity given twice: %s and --identity %s", args[0], f.Globals.Identity)
+				if err := f.SetIdentityArg(args[0]); err != nil {
+					return err
 				}
-				f.Globals.Identity = args[0]
 				args = args[1:]
 			} else if dash > 1 {
 				return cmdutil.FlagErrorf("put the command after --, e.g. sesame exec -- %s", args[0])
