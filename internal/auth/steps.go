@@ -68,13 +68,7 @@ func (r *Resolver) callerARN(ctx context.Context, p *org.Provider, c Credentials
 
 // assumeRoleStep assumes a role with the parent step's credentials.
 func (r *Resolver) assumeRoleStep(id *org.Identity, parent *step) *step {
-	region := id.Region
-	if region == "" {
-		region = r.o.Org.Profile.Region
-	}
-	if region == "" && r.o.Org.IdentityCenter != nil {
-		region = r.o.Org.IdentityCenter.Region
-	}
+	region := r.o.Org.Region(id, "")
 	return &step{
 		key:      "role-" + hashKey(parent.key, id.RoleARN, id.SessionName, id.ExternalID, id.Duration.String()),
 		identity: id.Name,

@@ -20,16 +20,7 @@ func (r *Resolver) webIdentityStep(id *org.Identity, p *org.Provider) (*step, er
 	if err != nil {
 		return nil, fmt.Errorf("identity %s: %w", id.Name, err)
 	}
-	region := id.Region
-	if region == "" {
-		region = r.o.Org.Profile.Region
-	}
-	if region == "" {
-		region = p.Region
-	}
-	if region == "" && r.o.Org.IdentityCenter != nil {
-		region = r.o.Org.IdentityCenter.Region
-	}
+	region := r.o.Org.Region(id, p.Region)
 	session := id.SessionName
 	if session == "" {
 		session = src.SessionName()

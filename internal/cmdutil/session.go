@@ -405,17 +405,7 @@ func (s *Session) Retrieve(ctx context.Context, id *org.Identity) (auth.Credenti
 
 // Region is the region commands run with: the identity's, the profile's,
 // then Identity Center's.
-func (s *Session) Region(id *org.Identity) string {
-	switch {
-	case id != nil && id.Region != "":
-		return id.Region
-	case s.Org.Profile.Region != "":
-		return s.Org.Profile.Region
-	case s.Org.IdentityCenter != nil:
-		return s.Org.IdentityCenter.Region
-	}
-	return ""
-}
+func (s *Session) Region(id *org.Identity) string { return s.Org.Region(id, "") }
 
 // classifyAuthError attaches exit codes to the typed errors of sign-in
 // and credential retrieval.

@@ -311,6 +311,23 @@ func (o *Org) Provider(name string) (*Provider, bool) { p, ok := o.providers[nam
 // shows it.
 func (o *Org) Identity(name string) (*Identity, bool) { i, ok := o.identities[name]; return i, ok }
 
+// Region is the AWS region an identity's calls and commands use: its own
+// region, else the profile's, else fallback (a machine provider's region),
+// else Identity Center's. id may be nil (the profile's region).
+func (o *Org) Region(id *Identity, fallback string) string {
+	switch {
+	case id != nil && id.Region != "":
+		return id.Region
+	case o.Profile.Region != "":
+		return o.Profile.Region
+	case fallback != "":
+		return fallback
+	case o.IdentityCenter != nil:
+		return o.IdentityCenter.Region
+	}
+	return ""
+}
+
 // SandboxUser returns the sandbox user named name.
 func (o *Org) SandboxUser(name string) (*SandboxUser, bool) {
 	u, ok := o.sandboxUser[name]

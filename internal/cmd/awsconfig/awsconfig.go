@@ -153,24 +153,12 @@ func Profiles(o *org.Org, prefix []string) []awsfiles.Profile {
 			quoted[i] = shellQuote(a)
 		}
 		p := awsfiles.Profile{Name: id.Name, Settings: [][2]string{{"credential_process", strings.Join(quoted, " ")}}}
-		if r := region(o, id); r != "" {
+		if r := o.Region(id, ""); r != "" {
 			p.Settings = append(p.Settings, [2]string{"region", r})
 		}
 		out = append(out, p)
 	}
 	return out
-}
-
-func region(o *org.Org, id *org.Identity) string {
-	switch {
-	case id.Region != "":
-		return id.Region
-	case o.Profile.Region != "":
-		return o.Profile.Region
-	case o.IdentityCenter != nil:
-		return o.IdentityCenter.Region
-	}
-	return ""
 }
 
 func keepNames(profiles []awsfiles.Profile, res *awsfiles.Result) []awsfiles.Profile {
