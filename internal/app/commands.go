@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/sesame-cli/sesame/internal/cmd/access"
 	"github.com/sesame-cli/sesame/internal/cmd/awsconfig"
 	"github.com/sesame-cli/sesame/internal/cmd/completion"
 	"github.com/sesame-cli/sesame/internal/cmd/configcmd"
@@ -36,6 +37,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		lint.NewCmd(f, nil),
 		configcmd.NewCmd(f),
 		identities.NewCmd(f, nil),
+		access.NewCmd(f),
 		sandboxcmd.NewCmd(f, nil),
 		login.NewCmd(f),
 		logout.NewCmd(f),
