@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/sesame-cli/sesame/internal/buildinfo"
@@ -63,5 +65,25 @@ SESAME_IDENTITY, SESAME_DEBUG, SESAME_NO_INPUT); flags win.`,
 	raw.register(root.PersistentFlags())
 	registerCompletions(root, raw, f)
 	addCommands(root, f)
+	requireSubcommands(root)
 	return root, started
+}
+
+// requireSubcommands makes a command that only groups subcommands
+// (`sesame config`, `sesame access`) refuse an unknown subcommand as a
+// usage error; cobra would print the help and exit 0, so a typo in a
+// script would pass silently.
+func requireSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() && !sub.Runnable() {
+			sub.Args = cobra.ArbitraryArgs
+			sub.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return &cmdutil.FlagError{Err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+				}
+				return cmd.Help()
+			}
+		}
+		requireSubcommands(sub)
+	}
 }
