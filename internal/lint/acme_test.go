@@ -32,7 +32,7 @@ func TestAcme(t *testing.T) {
 			// plus state access, 4h) everywhere but core-root. Both are
 			// admin-equivalent, so the overlap is real: the example
 			// accepts it to keep break-glass use visible as its own role
-			// in CloudTrail. This is the §9 C2 case the rule exists for.
+			// in CloudTrail. This is the C2 case the rule exists for.
 			"assignments.yaml:10:44: warning: group Managers holds two admin-equivalent permission sets in 7 accounts (core-audit, core-auto, core-network and 4 more): " +
 				"AdministratorAccess (managed policy AdministratorAccess) and TerraformApplyAccess (managed policy AdministratorAccess) [overlapping-admin-sets]",
 		}

@@ -135,7 +135,7 @@ func TestRules(t *testing.T) {
 }
 
 // Every rule has at least one case that shows it firing, and the list is
-// well formed: unique kebab-case IDs, a known severity, a §9 reference and
+// well formed: unique kebab-case IDs, a known severity, a group reference and
 // a one-line description.
 func TestRuleList(t *testing.T) {
 	covered := map[string]bool{}
@@ -159,7 +159,7 @@ func TestRuleList(t *testing.T) {
 			t.Errorf("rule %s: severity %q", r.ID, r.Severity)
 		}
 		if !ref.MatchString(r.Ref) {
-			t.Errorf("rule %s: ref %q is not a §9 item such as D2", r.ID, r.Ref)
+			t.Errorf("rule %s: ref %q is not a group item such as D2", r.ID, r.Ref)
 		}
 		if r.Description == "" || strings.Contains(r.Description, "\n") || strings.HasSuffix(r.Description, ".") {
 			t.Errorf("rule %s: description %q must be one line without a final period", r.ID, r.Description)

@@ -61,7 +61,7 @@ otherwise. --format json prints {"passed", "errors", "warnings",
   # In CI: fail on warnings too, machine-readable output
   sesame lint --strict --format json > lint.json
 
-  # Every rule with its severity and the §9 item it implements
+  # Every rule with its severity, group and item
   sesame lint --list`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
@@ -86,7 +86,7 @@ type Finding struct {
 	Severity string `json:"severity"`
 	File     string `json:"file"`
 	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
+	Column   int    `json:"col,omitempty"`
 	Message  string `json:"message"`
 	Hint     string `json:"hint,omitempty"`
 	Subject  string `json:"subject,omitempty"`

@@ -154,7 +154,7 @@ func TestRunJSON(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 	f := got.Findings[1]
-	for k, want := range map[string]any{"rule": "admin-in-management-account", "severity": "error", "line": 20.0, "column": 54.0, "subject": "group Admins"} {
+	for k, want := range map[string]any{"rule": "admin-in-management-account", "severity": "error", "line": 20.0, "col": 54.0, "subject": "group Admins"} {
 		if f[k] != want {
 			t.Errorf("%s = %v, want %v", k, f[k], want)
 		}
