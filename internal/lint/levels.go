@@ -13,7 +13,7 @@ import (
 // a set or role is for; these rules check the policies agree. The
 // well-known TerraformStateAccess is documented as read access but puts
 // and deletes state, and TerraformPlanAccess may assume the read-write
-// state role (§1.4).
+// state role.
 
 func checkAccessLevelMismatch(c *checker) {
 	for _, h := range c.holders() {
