@@ -1,6 +1,8 @@
 package app
 
 import (
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,9 @@ import (
 // registerCompletions completes --identity with the identities of the
 // active profile and --profile with the defined profiles, read from the
 // configuration the command line (or SESAME_CONFIG) names.
+//
+// Commands that take an identity as their first argument (annotated with
+// cmdutil.IdentityArg) complete it the same way.
 func registerCompletions(root *cobra.Command, raw *globalFlags, f *cmdutil.Factory) {
 	load := func(cmd *cobra.Command) (*org.Org, bool) {
 		g, err := resolveGlobals(cmd.Flags(), raw, f.Getenv)
@@ -26,7 +31,7 @@ func registerCompletions(root *cobra.Command, raw *globalFlags, f *cmdutil.Facto
 		o, diags := org.Resolve(cfg, org.Options{Profiles: g.Profiles})
 		return o, !diags.HasErrors()
 	}
-	_ = root.RegisterFlagCompletionFunc("identity", func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	identities := func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		o, ok := load(cmd)
 		if !ok {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -38,7 +43,26 @@ func registerCompletions(root *cobra.Command, raw *globalFlags, f *cmdutil.Facto
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
-	})
+	}
+	_ = root.RegisterFlagCompletionFunc("identity", identities)
+	var annotate func(*cobra.Command)
+	annotate = func(c *cobra.Command) {
+		if c.Annotations[cmdutil.IdentityArg] != "" && c.ValidArgsFunction == nil {
+			c.ValidArgsFunction = func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+				// After the identity, or after "--", comes the command to run.
+				// (cobra reports no position for "--" while completing, so
+				// look at the words being completed.)
+				if len(args) > 0 || slices.Contains(os.Args, "--") {
+					return nil, cobra.ShellCompDirectiveDefault
+				}
+				return identities(cmd, args, prefix)
+			}
+		}
+		for _, sub := range c.Commands() {
+			annotate(sub)
+		}
+	}
+	annotate(root) // after addCommands: the commands must exist
 	_ = root.RegisterFlagCompletionFunc("profile", func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		o, ok := load(cmd)
 		if !ok {

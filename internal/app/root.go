@@ -63,8 +63,8 @@ SESAME_IDENTITY, SESAME_DEBUG, SESAME_NO_INPUT); flags win.`,
 		return &cmdutil.FlagError{Err: err}
 	})
 	raw.register(root.PersistentFlags())
-	registerCompletions(root, raw, f)
 	addCommands(root, f)
+	registerCompletions(root, raw, f)
 	requireSubcommands(root)
 	return root, started
 }

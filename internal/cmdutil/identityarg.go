@@ -1,5 +1,9 @@
 package cmdutil
 
+// IdentityArg annotates a command whose first argument may be an identity
+// name; internal/app completes it like --identity.
+const IdentityArg = "sesame/identity-arg"
+
 // SetIdentityArg takes an identity given as a positional argument
 // (`sesame exec IDENTITY -- cmd`, `sesame console IDENTITY`) as the
 // selected identity. Naming a different one with --identity (or

@@ -47,7 +47,8 @@ credentials.`,
 		Example: `  sesame console plat-dev/TerraformPlanAccess
   sesame console --identity plat-prod/ReadOnlyAccess --service cloudwatch --region eu-west-1
   sesame console --print plat-dev/terraform | pbcopy`,
-		Args: cobra.MaximumNArgs(1),
+		Args:        cobra.MaximumNArgs(1),
+		Annotations: map[string]string{cmdutil.IdentityArg: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if err := f.SetIdentityArg(args[0]); err != nil {

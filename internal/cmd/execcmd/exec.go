@@ -64,7 +64,8 @@ variable SESAME_EXEC marks it) unless --allow-nested.`,
 
   # credentials renewed for as long as the apply runs
   sesame exec --server plat-dev/terraform -- terraform apply`,
-		Args: cobra.MinimumNArgs(1),
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: map[string]string{cmdutil.IdentityArg: "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// `sesame exec IDENTITY -- cmd` is a shorthand for --identity.
 			if dash := cmd.ArgsLenAtDash(); dash == 1 {
