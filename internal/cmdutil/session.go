@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,9 @@ type Session struct {
 	mu          sync.Mutex
 	tokens      map[string]*sso.Provider
 	logger      *slog.Logger
+	// http sends AWS calls; nil means awsapi's default. Set when
+	// AWS_CA_BUNDLE names extra certificates to trust.
+	http *http.Client
 }
 
 // LoginOptions are the sign-in choices of `sesame login`.
@@ -107,6 +111,11 @@ func (f *Factory) NewSession(ctx context.Context, so SessionOptions) (*Session, 
 	s := &Session{Org: o, Store: store, CacheDir: dir, f: f, tokens: map[string]*sso.Provider{}, loginOpts: so.Login, endpoint: so.EndpointURL,
 		interactive: so.Interactive && !f.Globals.NoInput && f.IO.CanPrompt() && o.Profile.Login != "never",
 		logger:      f.Logger()}
+	if bundle := f.Getenv("AWS_CA_BUNDLE"); bundle != "" {
+		if s.http, err = awsapi.HTTPClientWithCABundle(bundle); err != nil {
+			return nil, err
+		}
+	}
 	var cache auth.Cache = &auth.StoreCache{Store: store, IsNotFound: isNotFound,
 		Warn: func(msg string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+msg) }}
 	locker := s.fileLocker()
@@ -287,7 +296,7 @@ func safeName(name string) string {
 // and an explicit endpoint (the demo's sandbox) win over them. No ambient
 // credentials, profiles or shared files are ever used.
 func (s *Session) api(p *org.Provider, region string) *awsapi.Client {
-	c := &awsapi.Client{Region: region, Getenv: s.f.Getenv, MaxAttempts: 3, UserAgent: "sesame/" + s.f.Version}
+	c := &awsapi.Client{Region: region, Getenv: s.f.Getenv, MaxAttempts: 3, UserAgent: "sesame/" + s.f.Version, HTTP: s.http}
 	if p != nil && p.EndpointURL != "" {
 		c.Endpoint = p.EndpointURL
 	}
@@ -296,6 +305,10 @@ func (s *Session) api(p *org.Provider, region string) *awsapi.Client {
 	}
 	return c
 }
+
+// HTTPClient is the client for other calls to AWS (the console's
+// federation endpoint): nil, or one that trusts AWS_CA_BUNDLE.
+func (s *Session) HTTPClient() *http.Client { return s.http }
 
 // API is the AWS client for calls made with an identity's credentials.
 func (s *Session) API(id *org.Identity) *awsapi.Client {

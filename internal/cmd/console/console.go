@@ -91,7 +91,8 @@ func run(ctx context.Context, opts *Options) error {
 		dest = console.Destination(partition, region, opts.Service)
 	}
 	u, err := console.SigninURL(ctx, console.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken},
-		console.Options{Endpoint: federationEndpoint(f.Getenv), Destination: dest, Partition: partition, Region: region, Duration: opts.Duration})
+		console.Options{Endpoint: federationEndpoint(f.Getenv), Destination: dest, Partition: partition, Region: region, Duration: opts.Duration,
+			HTTP: s.HTTPClient()})
 	if err != nil {
 		return fmt.Errorf("identity %s: %w", id.Name, err)
 	}
