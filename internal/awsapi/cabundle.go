@@ -28,4 +28,3 @@ func HTTPClientWithCABundle(path string) (*http.Client, error) {
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: tr, Timeout: defaultHTTP.Timeout, CheckRedirect: defaultHTTP.CheckRedirect}, nil
 }
-
