@@ -93,3 +93,17 @@ func pyenvRoots() []string {
 	}
 	return slices.Compact(roots)
 }
+
+// Python finds the image's pyenv Python (PyenvPython), which carries moto
+// and the AWS CLI v1.
+func Python() (string, error) {
+	var tried []string
+	for _, root := range pyenvRoots() {
+		p := filepath.Join(root, "versions", PyenvPython, "bin", "python")
+		tried = append(tried, p)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("pyenv Python %s not found (tried %s)", PyenvPython, strings.Join(tried, ", "))
+}
