@@ -265,3 +265,21 @@ func TestAccountSummary(t *testing.T) {
 		t.Errorf("many: %q", got)
 	}
 }
+
+// A value that a spreadsheet would run as a formula is written as text.
+func TestCSVCellFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"x\")":  "'=HYPERLINK(\"x\")",
+		"+1":                 "'+1",
+		"-1":                 "'-1",
+		"@SUM(A1)":           "'@SUM(A1)",
+		"group":              "group",
+		"plat-dev":           "plat-dev",
+		"":                   "",
+		"arn:aws:iam::1:x=y": "arn:aws:iam::1:x=y",
+	} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -224,13 +224,27 @@ func writeMatrixCSV(w io.Writer, m *acc.Matrix) error {
 		return err
 	}
 	for _, g := range m.Grants {
-		if err := cw.Write([]string{g.PrincipalType, g.Principal, g.Account, g.AccountID, g.AccessType, g.Access,
-			g.AccessLevel, g.Via, g.Source.String()}); err != nil {
+		row := []string{g.PrincipalType, g.Principal, g.Account, g.AccountID, g.AccessType, g.Access,
+			g.AccessLevel, g.Via, g.Source.String()}
+		for i := range row {
+			row[i] = csvCell(row[i])
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell keeps a value from running as a formula when the file is
+// opened in a spreadsheet: names come from the configuration, and an
+// OIDC subject or a group name may start with = + - or @.
+func csvCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 func writeMatrixMarkdown(w io.Writer, m *acc.Matrix, grid bool) error {
