@@ -23,6 +23,20 @@ var adminPolicies = map[string]bool{"AdministratorAccess": true, "PowerUserAcces
 // condContext holds the condition keys of a request.
 type condContext map[string]string
 
+// get looks a condition key up as IAM does: key names are not case
+// sensitive (aws:PrincipalArn, aws:principalarn), their values are.
+func (c condContext) get(key string) (string, bool) {
+	if v, ok := c[key]; ok {
+		return v, true
+	}
+	for k, v := range c {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 // trustAllows reports whether the trust policy lets caller perform action.
 func trustAllows(doc *policy.Document, caller *credential, action string, ctx condContext) bool {
 	return evalTrust(doc, action, ctx, func(p map[string]policy.Values) bool { return principalMatches(p, caller) })
@@ -73,7 +87,7 @@ func conditionsHold(conds map[string]map[string]policy.Values, ctx condContext) 
 	for op, keys := range conds {
 		base, ifExists := strings.CutSuffix(op, "IfExists")
 		for key, want := range keys {
-			got, present := ctx[key]
+			got, present := ctx.get(key)
 			if !present {
 				if ifExists || strings.HasPrefix(base, "StringNot") || strings.HasPrefix(base, "ArnNot") {
 					continue
