@@ -94,38 +94,36 @@ func Compare(base, head *org.Org) *Diff {
 	return d
 }
 
-func setChanges(a, b *org.PermissionSet) []string {
-	var out []string
-	check := func(what string, x, y any) {
-		if !same(x, y) {
-			out = append(out, what)
-		}
+// changes names the fields, in order, whose two values differ.
+type changes []string
+
+func (c *changes) check(what string, x, y any) {
+	if !same(x, y) {
+		*c = append(*c, what)
 	}
-	check("access level", a.AccessLevel, b.AccessLevel)
-	check("managed policies", a.ManagedPolicyARNs, b.ManagedPolicyARNs)
-	check("customer managed policies", a.CustomerManagedPolicies, b.CustomerManagedPolicies)
-	check("inline policy", a.InlinePolicy, b.InlinePolicy)
-	check("permissions boundary", []any{a.BoundaryManagedARN, a.BoundaryCustomer}, []any{b.BoundaryManagedARN, b.BoundaryCustomer})
-	check("session duration", a.SessionDuration, b.SessionDuration)
-	return out
+}
+
+func setChanges(a, b *org.PermissionSet) []string {
+	var c changes
+	c.check("access level", a.AccessLevel, b.AccessLevel)
+	c.check("managed policies", a.ManagedPolicyARNs, b.ManagedPolicyARNs)
+	c.check("customer managed policies", a.CustomerManagedPolicies, b.CustomerManagedPolicies)
+	c.check("inline policy", a.InlinePolicy, b.InlinePolicy)
+	c.check("permissions boundary", []any{a.BoundaryManagedARN, a.BoundaryCustomer}, []any{b.BoundaryManagedARN, b.BoundaryCustomer})
+	c.check("session duration", a.SessionDuration, b.SessionDuration)
+	return c
 }
 
 func roleChanges(a, b *org.MachineRole) []string {
-	var out []string
-	check := func(what string, x, y any) {
-		if !same(x, y) {
-			out = append(out, what)
-		}
-	}
-	check("access level", a.AccessLevel, b.AccessLevel)
-	check("managed policies", a.ManagedPolicyARNs, b.ManagedPolicyARNs)
-	check("customer managed policies", a.CustomerManagedPolicies, b.CustomerManagedPolicies)
-	ia, ib := inline(a, b), inline(b, a)
-	check("inline policy", ia, ib)
-	check("permissions boundary", a.BoundaryARN, b.BoundaryARN)
-	check("max session duration", a.MaxSessionDuration, b.MaxSessionDuration)
-	check("trust", a.Trust, b.Trust)
-	return out
+	var c changes
+	c.check("access level", a.AccessLevel, b.AccessLevel)
+	c.check("managed policies", a.ManagedPolicyARNs, b.ManagedPolicyARNs)
+	c.check("customer managed policies", a.CustomerManagedPolicies, b.CustomerManagedPolicies)
+	c.check("inline policy", inline(a, b), inline(b, a))
+	c.check("permissions boundary", a.BoundaryARN, b.BoundaryARN)
+	c.check("max session duration", a.MaxSessionDuration, b.MaxSessionDuration)
+	c.check("trust", a.Trust, b.Trust)
+	return c
 }
 
 // inline is r's inline policy in each account where other is created too
