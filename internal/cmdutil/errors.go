@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // The error types below are how a command talks to internal/app: a command
@@ -108,4 +109,14 @@ func Hints(err error) []string {
 func IsUsage(err error) bool {
 	var fe *FlagError
 	return errors.As(err, &fe)
+}
+
+// CheckFormat is the usage error for a --format value not among allowed.
+func CheckFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return FlagErrorf("invalid --format %q: want %s", format, strings.Join(allowed[:len(allowed)-1], ", ")+" or "+allowed[len(allowed)-1])
 }

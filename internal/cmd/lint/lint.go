@@ -65,8 +65,8 @@ otherwise. --format json prints {"passed", "errors", "warnings",
   sesame lint --list`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if opts.Format != "text" && opts.Format != "json" {
-				return cmdutil.FlagErrorf("invalid --format %q: want text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, "text", "json"); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

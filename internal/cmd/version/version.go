@@ -36,8 +36,8 @@ With --format json the same fields are printed as a JSON object.`,
   sesame version --format json | jq -r .version`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if opts.Format != "text" && opts.Format != "json" {
-				return cmdutil.FlagErrorf("invalid --format %q: want text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, "text", "json"); err != nil {
+				return err
 			}
 			opts.Info = buildinfo.Read()
 			if runF != nil {

@@ -42,8 +42,8 @@ Prints the account, the caller ARN and when the credentials expire.`,
   sesame whoami --identity plat-dev/terraform --format json | jq -r .arn`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Format != "text" && opts.Format != "json" {
-				return cmdutil.FlagErrorf("invalid --format %q: want text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, "text", "json"); err != nil {
+				return err
 			}
 			return run(cmd.Context(), opts)
 		},
